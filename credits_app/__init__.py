@@ -1,0 +1,1 @@
+"""Universal Credits: one credit currency for personal and organization wallets."""

@@ -1,0 +1,1 @@
+"""Users, organizations and memberships. No Reflex or Starlette here."""

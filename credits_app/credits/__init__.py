@@ -1,0 +1,1 @@
+"""Domain core: wallets, the ledger and credit operations. No Reflex, Starlette or Stripe."""

@@ -1,0 +1,80 @@
+"""Fixed-point credit amounts.
+
+Storage unit: 1 credit = 10,000 units (four decimal places), held in BIGINT columns.
+
+Rounding rule:
+- Amounts a caller passes in (grants, deductions, limits) are never rounded: a value that is
+  not an exact multiple of 0.0001 credit is refused with `InvalidAmount`.
+- Amounts the platform computes (AI charges from rates) round *up* to the next unit with
+  `ceil_to_units`, so a charge is never understated.
+Floats are refused outright: they cannot represent most decimal amounts exactly.
+"""
+
+from decimal import Decimal, Inexact, InvalidOperation, localcontext
+
+from credits_app.credits.errors import InvalidAmount
+
+SCALE = 4
+UNITS_PER_CREDIT = 10**SCALE
+MAX_AMOUNT_CREDITS = 10**12
+MAX_AMOUNT_UNITS = MAX_AMOUNT_CREDITS * UNITS_PER_CREDIT
+MAX_BALANCE_UNITS = 10**18  # below BIGINT's 9.2e18, so arithmetic never overflows
+
+AmountInput = Decimal | int | str
+
+
+def parse_credits(value: AmountInput) -> int:
+    """Exact units of a positive credit amount, or `InvalidAmount` saying what is wrong."""
+    decimal_value = _to_decimal(value)
+    if not decimal_value.is_finite():
+        raise InvalidAmount("Amount must be a finite number.", value=str(value))
+    if decimal_value <= 0:
+        raise InvalidAmount("Amount must be greater than zero.", value=str(value))
+    if decimal_value > MAX_AMOUNT_CREDITS:
+        raise InvalidAmount(
+            f"Amount must be at most {MAX_AMOUNT_CREDITS} credits.", value=str(value)
+        )
+    return _exact_units(decimal_value, value)
+
+
+def ceil_to_units(value: Decimal) -> int:
+    """Round a computed, non-negative charge up to whole units (the AI pricing rule)."""
+    if not value.is_finite() or value < 0:
+        raise InvalidAmount("A computed charge must be a finite, non-negative number.")
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return int((value * UNITS_PER_CREDIT).to_integral_value(rounding="ROUND_CEILING"))
+
+
+def units_to_credits(units: int) -> Decimal:
+    """Units as a Decimal with exactly four places, e.g. 125000 -> Decimal('12.5000')."""
+    return Decimal(units).scaleb(-SCALE)
+
+
+def format_credits(units: int) -> str:
+    """Human text without trailing zeros: 125000 -> '12.5', 10000000 -> '1,000'."""
+    credits = units_to_credits(units)
+    whole = f"{credits:,.4f}".rstrip("0").rstrip(".")
+    return whole
+
+
+def _to_decimal(value: AmountInput) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise InvalidAmount(
+            "Amount must be a decimal number (int, Decimal or string), not a float.",
+            value=repr(value),
+        )
+    try:
+        return Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise InvalidAmount("Amount is not a number.", value=str(value)) from None
+
+
+def _exact_units(decimal_value: Decimal, original: AmountInput) -> int:
+    with localcontext() as ctx:
+        ctx.prec = 60
+        ctx.traps[Inexact] = True
+        scaled = decimal_value.scaleb(SCALE)
+    if scaled != scaled.to_integral_value():
+        raise InvalidAmount(f"Amount has more than {SCALE} decimal places.", value=str(original))
+    return int(scaled)

@@ -1,0 +1,292 @@
+"""Low-level wallet storage: open a wallet, move its balance and append the ledger row atomically.
+
+The balance move is one conditional UPDATE (`... WHERE balance >= :amount RETURNING`), which
+checks and deducts in a single statement and holds the wallet's row lock until commit, so
+concurrent writers queue on the row and none can overdraw it or lose an update. The ledger
+row is inserted in the same transaction with the balance the UPDATE returned.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Row, Select, Table, and_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from credits_app.clock import utcnow
+from credits_app.credits.amounts import MAX_BALANCE_UNITS, units_to_credits
+from credits_app.credits.categories import (
+    CreditUsageCategory,
+    OwnerKind,
+    TransactionType,
+)
+from credits_app.credits.errors import (
+    BalanceLimitExceeded,
+    IdempotencyConflict,
+    InsufficientCredits,
+    InvalidArgument,
+    WalletNotFound,
+)
+from credits_app.models import LedgerEntry, Organization, User, Wallet
+
+wallets = cast(Table, Wallet.__table__)  # type: ignore[attr-defined]
+entries = cast(Table, LedgerEntry.__table__)  # type: ignore[attr-defined]
+
+MAX_DESCRIPTION_LENGTH = 500
+MAX_METADATA_BYTES = 16_384
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class WalletOwner:
+    """Whose wallet: a user's personal wallet or an organization's wallet."""
+
+    kind: OwnerKind
+    id: int
+
+    @classmethod
+    def user(cls, user_id: int) -> "WalletOwner":
+        return cls(OwnerKind.USER, user_id)
+
+    @classmethod
+    def org(cls, org_id: int) -> "WalletOwner":
+        return cls(OwnerKind.ORG, org_id)
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """A ledger entry about to be posted; validated on creation so nothing invalid reaches SQL."""
+
+    type: TransactionType
+    amount: int  # signed units: > 0 credits the wallet, < 0 debits it
+    category: CreditUsageCategory | None = None
+    description: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.metadata, Mapping):
+            raise InvalidArgument("Metadata must be a JSON object.")
+        if self.amount == 0:
+            raise InvalidArgument("A ledger entry cannot move zero credits.")
+        if len(self.description) > MAX_DESCRIPTION_LENGTH:
+            raise InvalidArgument(
+                f"Description must be at most {MAX_DESCRIPTION_LENGTH} characters."
+            )
+        if self.idempotency_key is not None and not (
+            0 < len(self.idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH
+        ):
+            raise InvalidArgument(
+                f"Idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters."
+            )
+        if len(_canonical_json(self.metadata)) > MAX_METADATA_BYTES:
+            raise InvalidArgument(f"Metadata must be at most {MAX_METADATA_BYTES} bytes of JSON.")
+
+    def request_hash(self) -> str:
+        """Fingerprint of what was asked, so a replayed key can be told from a reused one."""
+        request = {
+            "type": self.type.value,
+            "amount": self.amount,
+            "category": self.category.value if self.category else None,
+            "description": self.description,
+            "metadata": self.metadata,
+        }
+        return hashlib.sha256(_canonical_json(request).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PostedEntry:
+    """The outcome of posting: the ledger row and the wallet balance right after it."""
+
+    id: int
+    wallet_id: int
+    amount: int
+    balance_after: int
+    created_at: datetime
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class WalletState:
+    """A wallet's stored balance and spending settings, in units."""
+
+    id: int
+    balance: int
+    monthly_limit: int | None
+    low_threshold: int | None
+    critical_threshold: int | None
+
+
+def find_wallet(session: Session, owner: WalletOwner) -> WalletState | None:
+    """The owner's wallet, or None when it has none."""
+    row = session.execute(
+        select(
+            wallets.c.id,
+            wallets.c.balance,
+            wallets.c.monthly_limit,
+            wallets.c.low_threshold,
+            wallets.c.critical_threshold,
+        ).where(_owned_by(owner))
+    ).one_or_none()
+    return WalletState(*row) if row else None
+
+
+def require_wallet(session: Session, owner: WalletOwner) -> WalletState:
+    """The owner's wallet, or `WalletNotFound`."""
+    wallet = find_wallet(session, owner)
+    if wallet is None:
+        raise WalletNotFound(owner.kind.value, owner.id)
+    return wallet
+
+
+def open_wallet(session: Session, owner: WalletOwner) -> int:
+    """Create the owner's wallet if missing and return its id; safe under concurrent calls."""
+    _require_owner_exists(session, owner)
+    insert = _dialect_insert(session)(wallets).values(
+        owner_kind=owner.kind.value, owner_id=owner.id, balance=0, created_at=utcnow()
+    )
+    session.execute(insert.on_conflict_do_nothing(index_elements=["owner_kind", "owner_id"]))
+    wallet_id: int = session.execute(select(wallets.c.id).where(_owned_by(owner))).scalar_one()
+    return wallet_id
+
+
+def post_entry(session: Session, owner: WalletOwner, draft: EntryDraft) -> PostedEntry:
+    """Move the balance by `draft.amount` and append its ledger row, exactly once per key."""
+    if draft.idempotency_key is not None:
+        earlier = _find_keyed_entry(session, owner, draft.idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, draft)
+    moved = session.execute(_move_balance(owner, draft.amount)).one_or_none()
+    if moved is None:
+        return _explain_refusal(session, owner, draft)
+    wallet_id, balance_after = moved
+    posted = _append_entry(session, wallet_id, balance_after, draft)
+    if posted is not None:
+        return posted
+    # A concurrent request with the same key committed between our lookup and our UPDATE.
+    # We still hold the row lock: undo our move inside this transaction and replay theirs.
+    session.execute(
+        update(wallets)
+        .where(wallets.c.id == wallet_id)
+        .values(balance=wallets.c.balance - draft.amount)
+    )
+    assert draft.idempotency_key is not None  # only keyed inserts can conflict
+    winner = _find_keyed_entry(session, owner, draft.idempotency_key)
+    assert winner is not None
+    return _replay(winner, draft)
+
+
+def _move_balance(owner: WalletOwner, amount: int) -> Any:
+    """Check-and-move in one statement: refuses (no row) instead of overdrawing or overflowing."""
+    if amount < 0:
+        guard = wallets.c.balance >= -amount
+    else:
+        guard = wallets.c.balance <= MAX_BALANCE_UNITS - amount
+    return (
+        update(wallets)
+        .where(_owned_by(owner), guard)
+        .values(balance=wallets.c.balance + amount)
+        .returning(wallets.c.id, wallets.c.balance)
+    )
+
+
+def _append_entry(
+    session: Session, wallet_id: int, balance_after: int, draft: EntryDraft
+) -> PostedEntry | None:
+    """Insert the ledger row; None only when a concurrent request already used the key."""
+    created_at = utcnow()
+    insert = _dialect_insert(session)(entries).values(
+        wallet_id=wallet_id,
+        type=draft.type.value,
+        category=draft.category.value if draft.category else None,
+        amount=draft.amount,
+        balance_after=balance_after,
+        description=draft.description,
+        metadata=dict(draft.metadata),
+        idempotency_key=draft.idempotency_key,
+        request_hash=draft.request_hash() if draft.idempotency_key else None,
+        created_at=created_at,
+    )
+    if draft.idempotency_key is not None:
+        insert = insert.on_conflict_do_nothing(index_elements=["wallet_id", "idempotency_key"])
+    entry_id = session.execute(insert.returning(entries.c.id)).scalar_one_or_none()
+    if entry_id is None:
+        return None
+    return PostedEntry(entry_id, wallet_id, draft.amount, balance_after, created_at)
+
+
+def _explain_refusal(session: Session, owner: WalletOwner, draft: EntryDraft) -> PostedEntry:
+    """The UPDATE matched nothing: replay a key that won meanwhile, or raise the precise error."""
+    if draft.idempotency_key is not None:
+        earlier = _find_keyed_entry(session, owner, draft.idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, draft)
+    wallet = require_wallet(session, owner)
+    if draft.amount < 0:
+        raise InsufficientCredits(
+            required=units_to_credits(-draft.amount),
+            available=units_to_credits(wallet.balance),
+        )
+    raise BalanceLimitExceeded("This credit would exceed the largest balance a wallet can hold.")
+
+
+def _find_keyed_entry(session: Session, owner: WalletOwner, key: str) -> Row[Any] | None:
+    query: Select[Any] = (
+        select(
+            entries.c.id,
+            entries.c.wallet_id,
+            entries.c.amount,
+            entries.c.balance_after,
+            entries.c.created_at,
+            entries.c.request_hash,
+        )
+        .join(wallets, wallets.c.id == entries.c.wallet_id)
+        .where(_owned_by(owner), entries.c.idempotency_key == key)
+    )
+    return session.execute(query).one_or_none()
+
+
+def _replay(earlier: Row[Any], draft: EntryDraft) -> PostedEntry:
+    if earlier.request_hash != draft.request_hash():
+        assert draft.idempotency_key is not None
+        raise IdempotencyConflict(draft.idempotency_key)
+    return PostedEntry(
+        earlier.id,
+        earlier.wallet_id,
+        earlier.amount,
+        earlier.balance_after,
+        as_utc(earlier.created_at),
+        replayed=True,
+    )
+
+
+def _owned_by(owner: WalletOwner) -> Any:
+    return and_(wallets.c.owner_kind == owner.kind.value, wallets.c.owner_id == owner.id)
+
+
+def _require_owner_exists(session: Session, owner: WalletOwner) -> None:
+    model = User if owner.kind is OwnerKind.USER else Organization
+    if session.get(model, owner.id) is None:
+        raise WalletNotFound(owner.kind.value, owner.id)
+
+
+def _dialect_insert(session: Session) -> Any:
+    """INSERT with ON CONFLICT support for the session's database."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _canonical_json(value: Any) -> str:
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        raise InvalidArgument("Metadata must be a JSON object of plain values.") from None
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every timestamp we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,88 @@
+"""Demo data for `make run`: a demo user and org with funded wallets and two weeks of history.
+
+Safe to re-run: accounts are looked up before they are created, and every ledger entry
+carries a fixed idempotency key, so a second run replays instead of adding entries.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from credits_app.auth.accounts import (
+    OrgInfo,
+    Role,
+    UserInfo,
+    create_organization,
+    create_user,
+    find_org_by_slug,
+    find_user_by_email,
+)
+from credits_app.clock import frozen_at, utcnow
+from credits_app.credits import credit_service
+from credits_app.credits.categories import CreditUsageCategory
+from credits_app.settings import get_settings
+
+HISTORY_DAYS = 14
+# (days ago, category, credits, description) for the personal and the org wallet
+PERSONAL_SPENDING = [
+    (13, CreditUsageCategory.AI_USAGE, "12.5", "2Bot chat: gpt-4o-mini"),
+    (11, CreditUsageCategory.MARKETPLACE, "150", "Marketplace: Invoice parser bot"),
+    (9, CreditUsageCategory.AI_USAGE, "48.25", "2Bot image: 1024x1024"),
+    (7, CreditUsageCategory.PREMIUM_FEATURE, "200", "Premium: scheduled runs"),
+    (5, CreditUsageCategory.AI_USAGE, "31.75", "2Bot chat: gpt-4o"),
+    (3, CreditUsageCategory.SUBSCRIPTION, "500", "Pro plan, monthly"),
+    (1, CreditUsageCategory.AI_USAGE, "22.4", "2Bot speech-to-text: 4 min"),
+]
+ORG_SPENDING = [
+    (12, CreditUsageCategory.AI_USAGE, "820", "Team chat assistant"),
+    (8, CreditUsageCategory.MARKETPLACE, "2400", "Marketplace: CRM sync bot"),
+    (4, CreditUsageCategory.AI_USAGE, "1310.5", "Support bot replies"),
+    (2, CreditUsageCategory.SUBSCRIPTION, "5000", "Team plan, monthly"),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccounts:
+    """What the demo loader made (or found)."""
+
+    user: UserInfo
+    org: OrgInfo
+
+
+def load_demo_data() -> DemoAccounts:
+    """Create the demo user, org and their history unless they already exist."""
+    settings = get_settings()
+    user = find_user_by_email(settings.demo_user_email) or create_user(
+        settings.demo_user_email, "Demo User", settings.demo_user_password
+    )
+    existing_org = find_org_by_slug(settings.demo_org_slug)
+    org = (
+        OrgInfo(existing_org.id, existing_org.name, existing_org.slug, Role.OWNER)
+        if existing_org and existing_org.id
+        else create_organization(user.id, "Demo Org", settings.demo_org_slug)
+    )
+    _fund_and_spend(user, org)
+    return DemoAccounts(user, org)
+
+
+def _fund_and_spend(user: UserInfo, org: OrgInfo) -> None:
+    start = utcnow() - timedelta(days=HISTORY_DAYS)
+    with frozen_at(start):
+        credit_service.grant_personal_credits(
+            user.id, 5000, description="Welcome credits", idempotency_key="demo:welcome"
+        )
+        credit_service.grant_org_credits(
+            org.id, 50000, description="Team starter pack", idempotency_key="demo:org-starter"
+        )
+    for wallet, spending, deduct in (
+        (user.id, PERSONAL_SPENDING, credit_service.deduct_personal_credits),
+        (org.id, ORG_SPENDING, credit_service.deduct_org_credits),
+    ):
+        for index, (days_ago, category, amount, description) in enumerate(spending):
+            with frozen_at(utcnow() - timedelta(days=days_ago)):
+                deduct(
+                    wallet,
+                    amount,
+                    category=category,
+                    description=description,
+                    idempotency_key=f"demo:spend:{index}",
+                )

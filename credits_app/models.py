@@ -1,0 +1,151 @@
+"""SQLModel tables: users, organizations, memberships, wallets and the append-only ledger.
+
+Amounts are integers in credit units (1 credit = 10,000 units, see `credits/amounts.py`),
+never floats. Constraints that protect money live in the schema, not only in code.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+from credits_app.clock import utcnow
+from credits_app.credits.categories import (
+    CreditUsageCategory,
+    OwnerKind,
+    TransactionType,
+    sql_in_list,
+)
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT ids on Postgres; on SQLite only INTEGER PRIMARY KEY auto-increments.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _timestamp_column() -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+
+
+class User(SQLModel, table=True):
+    """A person who signs in; owns one personal wallet."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(320), unique=True, nullable=False))
+    name: str = Field(max_length=200)
+    password_hash: str | None = Field(default=None, max_length=255)
+    created_at: datetime = _timestamp_column()
+
+
+class Organization(SQLModel, table=True):
+    """A team; owns one org wallet, separate from every member's personal wallet."""
+
+    __tablename__ = "organizations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    slug: str = Field(sa_column=Column(String(100), unique=True, nullable=False))
+    created_at: datetime = _timestamp_column()
+
+
+class Membership(SQLModel, table=True):
+    """A user's role in an organization: owner, admin or member."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("org_id", "user_id", name="uq_memberships_org_user"),
+        CheckConstraint("role IN ('owner', 'admin', 'member')", name="role_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    user_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    role: str = Field(max_length=16)
+    created_at: datetime = _timestamp_column()
+
+
+class Wallet(SQLModel, table=True):
+    """The balance of one owner (a user or an org); the ledger explains every unit of it."""
+
+    __tablename__ = "wallets"
+    __table_args__ = (
+        UniqueConstraint("owner_kind", "owner_id", name="uq_wallets_owner"),
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        CheckConstraint(f"owner_kind IN ({sql_in_list(OwnerKind)})", name="owner_kind_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_kind: str = Field(max_length=8)
+    owner_id: int
+    balance: int = Field(default=0, sa_type=BigInteger, nullable=False)
+    monthly_limit: int | None = Field(default=None, sa_type=BigInteger)
+    low_threshold: int | None = Field(default=None, sa_type=BigInteger)
+    critical_threshold: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = _timestamp_column()
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One append-only movement of a wallet's balance; never updated or deleted."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("wallet_id", "idempotency_key", name="uq_ledger_entries_wallet_key"),
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
+        CheckConstraint(f"type IN ({sql_in_list(TransactionType)})", name="type_known"),
+        CheckConstraint(
+            f"category IS NULL OR category IN ({sql_in_list(CreditUsageCategory)})",
+            name="category_known",
+        ),
+        Index("ix_ledger_entries_history", "wallet_id", "created_at", "id"),
+        Index("ix_ledger_entries_usage", "wallet_id", "category", "created_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    wallet_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("wallets.id", ondelete="RESTRICT"), nullable=False)
+    )
+    type: str = Field(max_length=32)
+    category: str | None = Field(default=None, max_length=32)
+    amount: int = Field(sa_type=BigInteger, nullable=False)
+    balance_after: int = Field(sa_type=BigInteger, nullable=False)
+    description: str = Field(default="", max_length=500)
+    entry_metadata: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column("metadata", JsonDocument, nullable=False)
+    )
+    idempotency_key: str | None = Field(default=None, max_length=255)
+    request_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _timestamp_column()

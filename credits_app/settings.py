@@ -1,0 +1,32 @@
+"""Every environment variable the app reads, in one place (DESIGN §5)."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process configuration; all optional, the defaults give the embedded demo setup."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///credits.db"
+    redis_url: str | None = None
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    app_base_url: str = "http://localhost:3000"
+    ai_base_url: str | None = None
+    ai_api_key: str | None = None
+    ai_model: str | None = None
+    service_api_key: str | None = None
+
+    demo_user_email: str = "demo@example.com"
+    demo_user_password: str = "demo-password"
+    demo_org_slug: str = "demo-org"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
