@@ -1,0 +1,558 @@
+"""Deductions per second through `deduct_personal_credits`, against a pgbench ceiling.
+
+Run from the project root:
+
+    .venv/bin/python bench/ledger_bench.py \
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--seconds 5]
+
+The URL names a maintenance database on the server to test; the bench creates its own scratch
+database next to it (`credits_bench_<pid>`), migrates it with Alembic, opens and funds users
+through the real services, measures, checks the ledger invariant and drops the database again,
+also when something fails. See bench/README.md for what the figures mean.
+"""
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url, text
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:  # `python bench/ledger_bench.py` puts bench/ first, not us
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEDUCTION = "0.0001"  # one unit: the smallest charge, so funding never runs out
+DEDUCTION_UNITS = 1
+CATEGORY = "ai_usage"
+SPREAD_WALLETS = 1_000
+HOT_FUNDS = "10000000"  # 1e11 units: ~10^11 deductions before the hot wallet is empty
+SPREAD_FUNDS = "100000"
+WARMUP_OPS = 20  # per worker: fills SQLAlchemy's compiled cache and psycopg's prepared statements
+SCENARIOS = ("hot", "spread")
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """The scratch database's funded users: one hot wallet and the spread ones (contiguous ids)."""
+
+    hot_user: int
+    spread_first: int
+    spread_last: int
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one timed run did: committed deductions, refused ones, and the wall time it took."""
+
+    ops: int
+    failures: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Committed deductions per second over the whole run."""
+        return self.ops / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the final table: the service against pgbench for one scenario and load."""
+
+    scenario: str
+    clients: int
+    service: RunResult
+    pgbench: RunResult
+
+    @property
+    def ratio(self) -> float:
+        """Service throughput as a fraction of what the database alone sustains."""
+        return self.service.rate / self.pgbench.rate if self.pgbench.rate else 0.0
+
+
+# --------------------------------------------------------------------------------------------
+# Scratch database
+# --------------------------------------------------------------------------------------------
+
+
+def admin_engine(url: URL) -> Engine:
+    """An autocommit engine on the maintenance database: CREATE/DROP DATABASE refuse transactions."""
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
+
+
+def create_scratch_database(admin: Engine, name: str) -> None:
+    """A fresh, empty database so the figures never depend on data from an earlier run."""
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+
+def drop_scratch_database(admin: Engine, name: str) -> None:
+    """Drop the scratch database even if a crashed client still holds a connection to it."""
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def migrate(url: URL) -> None:
+    """Build the schema with the project's own migrations, exactly as production gets it."""
+    from alembic import command
+    from credits_app.cli import alembic_config
+
+    config = alembic_config()
+    # ConfigParser interpolates '%', which URL-encoded passwords may contain.
+    config.set_main_option(
+        "sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%")
+    )
+    config.attributes["configure_logger"] = False  # keep alembic's INFO lines out of the table
+    command.upgrade(config, "head")
+
+
+def create_fixture(url: URL) -> Fixture:
+    """Users opened and funded through the real services, so wallets look like production's."""
+    from credits_app.auth.accounts import create_user
+    from credits_app.credits.credit_service import grant_personal_credits
+    from credits_app.db import make_engine, unit_of_work, use_engine
+
+    engine = make_engine(url.render_as_string(hide_password=False))
+    use_engine(engine)
+    try:
+        ids = []
+        with unit_of_work() as session:  # one transaction: a commit per user would take seconds
+            for number in range(SPREAD_WALLETS + 1):
+                user = create_user(
+                    f"bench-{number}@example.com", f"Bench user {number}", session=session
+                )
+                funds = HOT_FUNDS if number == 0 else SPREAD_FUNDS
+                grant_personal_credits(
+                    user.id, funds, description="Benchmark funding", session=session
+                )
+                ids.append(user.id)
+    finally:
+        engine.dispose()
+    hot, spread = ids[0], ids[1:]
+    if spread != list(range(spread[0], spread[0] + len(spread))):
+        raise RuntimeError("spread user ids are not contiguous; pgbench's random() needs them so")
+    return Fixture(hot_user=hot, spread_first=spread[0], spread_last=spread[-1])
+
+
+def settle(url: URL) -> None:
+    """VACUUM and CHECKPOINT between runs, so no run pays for the dead rows of the one before."""
+    engine = admin_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("VACUUM (ANALYZE) wallets, ledger_entries"))
+            connection.execute(text("CHECKPOINT"))
+    finally:
+        engine.dispose()
+
+
+# --------------------------------------------------------------------------------------------
+# The service side: one process per client, each with its own engine
+# --------------------------------------------------------------------------------------------
+
+
+def pick_user(scenario: str, fixture: Fixture, rng: random.Random) -> int:
+    """The wallet the next deduction hits: always the hot one, or a uniformly random one."""
+    if scenario == "hot":
+        return fixture.hot_user
+    return rng.randint(fixture.spread_first, fixture.spread_last)
+
+
+def client_process(
+    index: int, url: str, fixture: Fixture, commands: "Queue[Any]", results: "Queue[Any]"
+) -> None:
+    """A client that runs timed deduction loops on command, so the GIL caps no other client."""
+    from credits_app.credits.credit_service import deduct_personal_credits
+    from credits_app.credits.errors import CreditsError
+    from credits_app.db import make_engine, use_engine
+
+    use_engine(make_engine(url))  # the app's own engine settings: pool, pre-ping, UTC
+    rng = random.Random(index)
+    for _ in range(WARMUP_OPS):
+        deduct_personal_credits(
+            pick_user("spread", fixture, rng), DEDUCTION, category=CATEGORY
+        )
+    results.put(("ready", index))
+    while (command := commands.get()) is not None:
+        scenario, start_at, deadline = command
+        ops = failures = 0
+        time.sleep(max(0.0, start_at - time.monotonic()))
+        now = time.monotonic()
+        while now < deadline:
+            try:
+                deduct_personal_credits(
+                    pick_user(scenario, fixture, rng), DEDUCTION, category=CATEGORY
+                )
+                ops += 1
+            except CreditsError:
+                failures += 1
+            now = time.monotonic()
+        results.put((ops, failures, now))
+
+
+class ClientPool:
+    """Long-lived client processes: started once, so no run pays for imports or connecting."""
+
+    def __init__(self, size: int, url: URL, fixture: Fixture) -> None:
+        context = mp.get_context("spawn")  # fork would share the parent's sockets and engine
+        self.results: Queue[Any] = context.Queue()
+        self.commands: list[Queue[Any]] = [context.Queue() for _ in range(size)]
+        self.processes: list[BaseProcess] = [
+            context.Process(
+                target=client_process,
+                args=(
+                    index,
+                    url.render_as_string(hide_password=False),
+                    fixture,
+                    self.commands[index],
+                    self.results,
+                ),
+                daemon=True,
+            )
+            for index in range(size)
+        ]
+        for process in self.processes:
+            process.start()
+        for _ in range(size):
+            self._get()
+
+    def run(self, scenario: str, clients: int, seconds: float) -> RunResult:
+        """All `clients` start together and deduct until the shared deadline."""
+        start_at = time.monotonic() + 0.2
+        for queue in self.commands[:clients]:
+            queue.put((scenario, start_at, start_at + seconds))
+        reports = [self._get() for _ in range(clients)]
+        ops = sum(report[0] for report in reports)
+        failures = sum(report[1] for report in reports)
+        finished = max(report[2] for report in reports)
+        return RunResult(ops=ops, failures=failures, seconds=finished - start_at)
+
+    def close(self) -> None:
+        """Stop every client; those that do not exit promptly are terminated."""
+        for queue in self.commands:
+            queue.put(None)
+        for process in self.processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+
+    def _get(self) -> Any:
+        """The next report, or a loud failure if a client died instead of reporting."""
+        while True:
+            try:
+                return self.results.get(timeout=1)
+            except Exception:  # queue.Empty: check nobody crashed, then keep waiting
+                dead = [p for p in self.processes if p.exitcode not in (None, 0)]
+                if dead:
+                    raise RuntimeError(f"client process exited with {dead[0].exitcode}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# The ceiling: pgbench replaying the service's own SQL
+# --------------------------------------------------------------------------------------------
+
+
+def capture_deduction_sql(url: URL, user_id: int) -> list[str]:
+    """The statements one `deduct_personal_credits` call sends, as SQLAlchemy emits them."""
+    from credits_app.credits.credit_service import deduct_personal_credits
+    from credits_app.db import make_engine, use_engine
+
+    engine = make_engine(url.render_as_string(hide_password=False))
+    use_engine(engine)
+    statements: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _record(*args: Any) -> None:
+        statements.append(" ".join(args[2].split()))
+
+    try:
+        deduct_personal_credits(user_id, DEDUCTION, category=CATEGORY)
+    finally:
+        engine.dispose()
+    return statements
+
+
+def pgbench_script(statements: Sequence[str]) -> str:
+    """The captured UPDATE and INSERT with pgbench variables for their parameters.
+
+    Every parameter becomes a pgbench variable (sent as a bind parameter in -M prepared), except
+    the empty description and the idempotency key and request hash (NULL for an unkeyed
+    deduction), which are literals because pgbench variables cannot be empty or NULL. The UPDATE's RETURNING feeds the
+    INSERT through \\gset, as the service feeds the returned id and balance into its INSERT.
+    """
+    update, insert = statements
+    if not update.startswith("UPDATE wallets") or not insert.startswith("INSERT INTO ledger"):
+        raise RuntimeError(f"unexpected deduction SQL, update the bench: {statements!r}")
+    update = _bind(
+        update,
+        {
+            "balance_1": ":delta",
+            "owner_kind_1": ":owner_kind",
+            "owner_id_1": ":uid",
+            "balance_2": ":amount",
+        },
+    )
+    insert = _bind(
+        insert,
+        {
+            "wallet_id": ":id",
+            "type": ":entry_type",
+            "category": ":category",
+            "amount": ":delta",
+            "balance_after": ":balance",
+            "description": "''",
+            "metadata": ":metadata",
+            "idempotency_key": "NULL",
+            "request_hash": "NULL",
+            "created_at": ":created_at",
+        },
+    )
+    return "\n".join(
+        [
+            "\\set uid random(:uid_first, :uid_last)",
+            "BEGIN;",
+            f"{update} \\gset",
+            f"{insert};",
+            "COMMIT;",
+            "",
+        ]
+    )
+
+
+def _bind(statement: str, names: dict[str, str]) -> str:
+    """Replace each `%(name)s` placeholder; refuse SQL with a placeholder the bench does not know."""
+
+    def replace(match: re.Match[str]) -> str:
+        return names[match.group(1)]
+
+    bound = re.sub(r"%\((\w+)\)s", replace, statement)
+    if "%(" in bound:
+        raise RuntimeError(f"unbound parameter left in {bound!r}")
+    return bound
+
+
+def run_pgbench(
+    url: URL, script: Path, scenario: str, fixture: Fixture, clients: int, seconds: int
+) -> RunResult:
+    """pgbench's committed transactions per second for the same deduction and wallet choice."""
+    first, last = (
+        (fixture.hot_user, fixture.hot_user)
+        if scenario == "hot"
+        else (fixture.spread_first, fixture.spread_last)
+    )
+    variables = {
+        "uid_first": first,
+        "uid_last": last,
+        "delta": -DEDUCTION_UNITS,
+        "amount": DEDUCTION_UNITS,
+        "owner_kind": "user",
+        "entry_type": "usage",
+        "category": CATEGORY,
+        "metadata": "{}",
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+    command = [
+        _pgbench_binary(),
+        "-n",
+        "-M",
+        "prepared",
+        "-c",
+        str(clients),
+        "-j",
+        str(min(clients, os.cpu_count() or 2)),
+        "-T",
+        str(seconds),
+        "-f",
+        str(script),
+        *(arg for name, value in variables.items() for arg in ("-D", f"{name}={value}")),
+        *_libpq_args(url),
+    ]
+    environment = os.environ | ({"PGPASSWORD": url.password} if url.password else {})
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+    if done.returncode != 0 or "aborted" in done.stderr:
+        raise RuntimeError(f"pgbench failed ({done.returncode}):\n{done.stderr}{done.stdout}")
+    return parse_pgbench(done.stdout)
+
+
+def parse_pgbench(output: str) -> RunResult:
+    """Committed transactions, failures and the tps pgbench reports (connection time excluded)."""
+    tps = re.search(r"^tps = ([\d.]+)", output, re.MULTILINE)
+    processed = re.search(r"actually processed: (\d+)", output)
+    failed = re.search(r"number of failed transactions: (\d+)", output)
+    if tps is None or processed is None:
+        raise RuntimeError(f"cannot read pgbench output:\n{output}")
+    ops = int(processed.group(1))
+    rate = float(tps.group(1))
+    return RunResult(ops=ops, failures=int(failed.group(1)) if failed else 0, seconds=ops / rate)
+
+
+def _pgbench_binary() -> str:
+    """pgbench from PATH, else the Debian location."""
+    found = shutil.which("pgbench") or "/usr/bin/pgbench"
+    if not Path(found).exists():
+        raise RuntimeError("pgbench not found; install postgresql-client")
+    return found
+
+
+def _libpq_args(url: URL) -> list[str]:
+    """The SQLAlchemy URL as pgbench connection options (password goes via PGPASSWORD)."""
+    args = []
+    if url.host:
+        args += ["-h", url.host]
+    if url.port:
+        args += ["-p", str(url.port)]
+    if url.username:
+        args += ["-U", url.username]
+    assert url.database is not None
+    return [*args, url.database]
+
+
+# --------------------------------------------------------------------------------------------
+# Invariant and report
+# --------------------------------------------------------------------------------------------
+
+
+def check_invariant(url: URL, expected_usage_entries: int) -> str:
+    """Every wallet's balance equals its ledger sum and is non-negative; nothing was lost."""
+    engine = admin_engine(url)
+    try:
+        with engine.connect() as connection:
+            broken = connection.execute(
+                text(
+                    "SELECT w.id, w.balance, COALESCE(SUM(e.amount), 0) AS ledger_sum"
+                    " FROM wallets w LEFT JOIN ledger_entries e ON e.wallet_id = w.id"
+                    " GROUP BY w.id, w.balance"
+                    " HAVING w.balance <> COALESCE(SUM(e.amount), 0) OR w.balance < 0"
+                )
+            ).all()
+            usage_entries = connection.execute(
+                text("SELECT count(*) FROM ledger_entries WHERE type = 'usage'")
+            ).scalar_one()
+            wallets = connection.execute(text("SELECT count(*) FROM wallets")).scalar_one()
+    finally:
+        engine.dispose()
+    if broken:
+        raise SystemExit(f"INVARIANT BROKEN for {len(broken)} wallets, e.g. {broken[:5]}")
+    if usage_entries != expected_usage_entries:
+        raise SystemExit(
+            f"INVARIANT BROKEN: {usage_entries} usage entries in the ledger, "
+            f"but {expected_usage_entries} deductions were reported as committed"
+        )
+    return f"invariant ok: {wallets} wallets, balance == sum(ledger) and >= 0; " + (
+        f"{usage_entries} usage entries == deductions committed"
+    )
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    """A Markdown table, so the output can be pasted into bench/README.md as is."""
+    lines = [
+        "| scenario | clients | service ops/s | pgbench ops/s | ratio |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.scenario} | {row.clients} | {row.service.rate:,.0f} "
+            f"| {row.pgbench.rate:,.0f} | {row.ratio:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options; the defaults keep the whole bench under about two minutes."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_URL,
+        help="server to test, as a URL to a maintenance database (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seconds", type=int, default=5, help="duration of each timed run (default: 5)"
+    )
+    parser.add_argument(
+        "--clients",
+        type=lambda value: [int(part) for part in value.split(",")],
+        default=[1, 8, 16],
+        help="comma-separated client counts (default: 1,8,16)",
+    )
+    return parser.parse_args(argv)
+
+
+def benchmark(base: URL, seconds: int, client_counts: Sequence[int]) -> list[Row]:
+    """Set up the scratch database, run every scenario both ways, check the ledger, tear down."""
+    name = f"credits_bench_{os.getpid()}"
+    scratch = base.set(database=name)
+    admin = admin_engine(base)
+    create_scratch_database(admin, name)
+    pool: ClientPool | None = None
+    try:
+        began = time.monotonic()
+        migrate(scratch)
+        fixture = create_fixture(scratch)
+        statements = capture_deduction_sql(scratch, fixture.hot_user)
+        print(f"setup: migrated and funded {SPREAD_WALLETS + 1} wallets in {name}", flush=True)
+        print("deduction SQL (per call):", *statements, sep="\n  ", flush=True)
+        pool = ClientPool(max(client_counts), scratch, fixture)
+        print(f"setup done in {time.monotonic() - began:.1f} s", flush=True)
+        committed = 1 + WARMUP_OPS * max(client_counts)  # the capture call and the warm-ups
+        rows = []
+        with tempfile.TemporaryDirectory() as folder:
+            script = Path(folder) / "deduct.sql"
+            script.write_text(pgbench_script(statements))
+            for scenario in SCENARIOS:
+                for clients in client_counts:
+                    settle(scratch)
+                    service = pool.run(scenario, clients, seconds)
+                    settle(scratch)
+                    ceiling = run_pgbench(scratch, script, scenario, fixture, clients, seconds)
+                    row = Row(scenario, clients, service, ceiling)
+                    committed += service.ops + ceiling.ops
+                    rows.append(row)
+                    print(
+                        f"{scenario:>6} x{clients:<2}  service {service.rate:8,.0f}/s"
+                        f"  pgbench {ceiling.rate:8,.0f}/s  ratio {row.ratio:.2f}"
+                        f"  (failures {service.failures}/{ceiling.failures})",
+                        flush=True,
+                    )
+        pool.close()
+        pool = None
+        print(check_invariant(scratch, committed), flush=True)
+        return rows
+    finally:
+        if pool is not None:
+            pool.close()
+        drop_scratch_database(admin, name)
+        admin.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: print the progress lines, then the figure table."""
+    args = parse_args(argv)
+    began = time.monotonic()
+    rows = benchmark(make_url(args.database_url), args.seconds, args.clients)
+    print()
+    print(format_table(rows))
+    print(f"\n{os.cpu_count()} CPUs, {args.seconds} s per run, total {time.monotonic() - began:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

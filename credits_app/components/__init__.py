@@ -1,0 +1,1 @@
+"""Stateless UI building blocks, styled only from `credits_app.styles`."""

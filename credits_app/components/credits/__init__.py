@@ -1,0 +1,1 @@
+"""The credits UI pieces: stateless components that views bind to states."""

@@ -1,0 +1,9 @@
+"""The Reflex app: the pages plus the REST API mounted through `api_transformer`."""
+
+import reflex as rx
+
+from credits_app import styles
+from credits_app.api import api
+from credits_app.pages import credits  # noqa: F401  (registers the pages)
+
+app = rx.App(api_transformer=api, style=styles.BASE_STYLE)

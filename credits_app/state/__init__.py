@@ -1,0 +1,1 @@
+"""Reflex states: thin doors onto the same services the REST API uses."""

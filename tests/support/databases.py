@@ -1,0 +1,59 @@
+"""Throwaway databases built by the real Alembic migrations, for SQLite and PostgreSQL."""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, make_url, text
+
+from alembic import command
+from credits_app.cli import alembic_config
+from credits_app.db import make_engine
+
+
+def migrate(engine: Engine) -> None:
+    """Build the schema exactly as production does: `alembic upgrade head`."""
+    config = alembic_config()
+    config.attributes["configure_logger"] = False
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def migrated_sqlite_template(directory: Path) -> Path:
+    """Migrate one SQLite file; tests copy it instead of migrating again."""
+    template = directory / "template.db"
+    engine = make_engine(f"sqlite:///{template}")
+    migrate(engine)
+    engine.dispose()
+    return template
+
+
+def fresh_sqlite_engine(template: Path, directory: Path) -> Engine:
+    """A private copy of the migrated template, so each test starts empty."""
+    target = directory / f"{uuid.uuid4().hex}.db"
+    shutil.copyfile(template, target)
+    return make_engine(f"sqlite:///{target}")
+
+
+def postgres_admin_url() -> str | None:
+    """TEST_DATABASE_URL, the Postgres server the Postgres tests use (CI sets it)."""
+    return os.environ.get("TEST_DATABASE_URL")
+
+
+@contextmanager
+def scratch_postgres_database(admin_url: str) -> Iterator[str]:
+    """Create a uniquely named database on the server, yield its URL, drop it afterwards."""
+    name = f"credits_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
