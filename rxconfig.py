@@ -11,4 +11,5 @@ config = rx.Config(
     disable_plugins=[rx.plugins.SitemapPlugin],
     redis_url=get_settings().redis_url,
     telemetry_enabled=False,
+    show_built_with_reflex=False,
 )

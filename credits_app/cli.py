@@ -8,7 +8,7 @@ from rich.console import Console
 
 from alembic import command
 from credits_app.credits import credit_service
-from credits_app.credits.amounts import format_credits, parse_credits
+from credits_app.credits.amounts import format_balance
 from credits_app.demo import load_demo_data
 from credits_app.settings import get_settings
 
@@ -38,5 +38,5 @@ def load_demo() -> None:
     console.print("[bold]Demo data ready.[/bold]")
     console.print(f"  login:    [cyan]{settings.demo_user_email}[/cyan]")
     console.print(f"  password: [cyan]{settings.demo_user_password}[/cyan]")
-    console.print(f"  personal balance: {format_credits(parse_credits(balance))} credits")
+    console.print(f"  personal balance: {format_balance(balance)} credits")
     console.print(f"  organization: {accounts.org.name} (/{accounts.org.slug})")

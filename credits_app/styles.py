@@ -39,6 +39,7 @@ BALANCE_FONT_SIZE = "44px"
 BALANCE_LINE_HEIGHT = "1.1"
 BALANCE_LETTER_SPACING = "-0.02em"
 HEADING_SIZE = "6"  # Radix size scale "1".."9"
+BRAND_SIZE = "4"
 LABEL_SIZE = "2"
 UNIT_SIZE = "4"
 GAP_SMALL = "2"  # Radix spacing scale "1".."9"
@@ -69,12 +70,18 @@ PAGE_STYLE: dict[str, Any] = {
 }
 
 TOP_BAR_STYLE: dict[str, Any] = {
-    "height": TOP_BAR_HEIGHT,
     "width": "100%",
-    "padding_x": PAGE_PADDING_X,
-    "align": "center",
     "background": SURFACE_BACKGROUND,
     "border_bottom": f"1px solid {BORDER_COLOR}",
+}
+
+TOP_BAR_INNER_STYLE: dict[str, Any] = {
+    "height": TOP_BAR_HEIGHT,
+    "width": "100%",
+    "max_width": CONTENT_MAX_WIDTH,
+    "margin_x": "auto",
+    "padding_x": PAGE_PADDING_X,
+    "align": "center",
 }
 
 BRAND_MARK_STYLE: dict[str, Any] = {

@@ -53,9 +53,12 @@ def units_to_credits(units: int) -> Decimal:
 
 def format_credits(units: int) -> str:
     """Human text without trailing zeros: 125000 -> '12.5', 10000000 -> '1,000'."""
-    credits = units_to_credits(units)
-    whole = f"{credits:,.4f}".rstrip("0").rstrip(".")
-    return whole
+    return f"{units_to_credits(units):,.4f}".rstrip("0").rstrip(".")
+
+
+def format_balance(balance: Decimal) -> str:
+    """Display text for a balance or result the services returned (zero included)."""
+    return format_credits(int(balance.scaleb(SCALE)))
 
 
 def _to_decimal(value: AmountInput) -> Decimal:

@@ -26,14 +26,23 @@ def index() -> rx.Component:
 def credits_page() -> rx.Component:
     """The personal balance of the viewer (for now the demo user)."""
     return rx.vstack(
-        rx.heading("Credits", size=styles.HEADING_SIZE),
+        rx.vstack(
+            rx.heading("Credits", size=styles.HEADING_SIZE),
+            rx.text(
+                "One balance for AI usage, marketplace purchases, premium features "
+                "and subscriptions.",
+                **styles.CAPTION_STYLE,
+            ),
+            spacing=styles.GAP_SMALL,
+        ),
         credits_balance_card(
             CreditsPageState.balance,
             caption=rx.cond(
-                CreditsPageState.message,
-                CreditsPageState.message,
                 CreditsPageState.owner_name,
+                "Demo account: " + CreditsPageState.owner_name,
+                "",
             ),
+            message=CreditsPageState.message,
             loading=CreditsPageState.loading,
         ),
         spacing=styles.GAP_LARGE,

@@ -1,19 +1,12 @@
 """State of the /credits page: the demo user's personal balance, as display strings."""
 
-from decimal import Decimal
-
 import reflex as rx
 
 from credits_app.auth.accounts import find_user_by_email
 from credits_app.credits import credit_service
-from credits_app.credits.amounts import format_credits, parse_credits
+from credits_app.credits.amounts import format_balance
 from credits_app.credits.errors import CreditsError
 from credits_app.settings import get_settings
-
-
-def display_credits(amount: Decimal) -> str:
-    """Format a balance for people; zero is special because `parse_credits` refuses it."""
-    return format_credits(parse_credits(amount)) if amount > 0 else "0"
 
 
 class CreditsPageState(rx.State):
@@ -40,12 +33,12 @@ class CreditsPageState(rx.State):
         except CreditsError as error:
             self._show_message(error.message)
             return
-        self.balance = display_credits(balance)
+        self.balance = format_balance(balance)
         self.owner_name = user.name
         self.message = ""
 
     def _show_message(self, message: str) -> None:
         """Replace the balance with a message, so the page never shows a stale number."""
-        self.balance = "—"
+        self.balance = ""
         self.owner_name = ""
         self.message = message

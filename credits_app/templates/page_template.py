@@ -50,16 +50,19 @@ def template(
 
 def _top_bar() -> rx.Component:
     """The app name on every page, linking home, so users always know where they are."""
-    return rx.hstack(
-        rx.link(
-            rx.hstack(
-                rx.flex("U", **styles.BRAND_MARK_STYLE),
-                rx.heading(styles.APP_NAME, size="4", color=styles.TEXT_COLOR),
-                align="center",
-                spacing=styles.GAP_SMALL,
+    return rx.box(
+        rx.hstack(
+            rx.link(
+                rx.hstack(
+                    rx.flex("U", **styles.BRAND_MARK_STYLE),
+                    rx.heading(styles.APP_NAME, size=styles.BRAND_SIZE, color=styles.TEXT_COLOR),
+                    align="center",
+                    spacing=styles.GAP_SMALL,
+                ),
+                href="/",
+                underline="none",
             ),
-            href="/",
-            underline="none",
+            **styles.TOP_BAR_INNER_STYLE,
         ),
         **styles.TOP_BAR_STYLE,
     )

@@ -45,20 +45,17 @@ def race(calls: list[Callable[[], Any]]) -> list[Any]:
 def ledger_rows(engine: Engine, owner: WalletOwner) -> tuple[int, int, int]:
     """(balance, sum of entries, number of entries) of one wallet, read straight from SQL."""
     with engine.connect() as connection:
-        return (
-            connection.execute(
-                select(
-                    wallets.c.balance,
-                    func.coalesce(func.sum(entries.c.amount), 0),
-                    func.count(entries.c.id),
-                )
-                .select_from(wallets.outerjoin(entries, entries.c.wallet_id == wallets.c.id))
-                .where(wallets.c.owner_kind == owner.kind.value, wallets.c.owner_id == owner.id)
-                .group_by(wallets.c.id, wallets.c.balance)
+        balance, ledger_sum, count = connection.execute(
+            select(
+                wallets.c.balance,
+                func.coalesce(func.sum(entries.c.amount), 0),
+                func.count(entries.c.id),
             )
-            .one()
-            ._tuple()
-        )
+            .select_from(wallets.outerjoin(entries, entries.c.wallet_id == wallets.c.id))
+            .where(wallets.c.owner_kind == owner.kind.value, wallets.c.owner_id == owner.id)
+            .group_by(wallets.c.id, wallets.c.balance)
+        ).one()
+    return int(balance), int(ledger_sum), int(count)
 
 
 def test_four_times_too_many_concurrent_deductions_succeed_exactly_as_funded(

@@ -8,6 +8,7 @@ from credits_app.credits.amounts import (
     MAX_AMOUNT_UNITS,
     UNITS_PER_CREDIT,
     ceil_to_units,
+    format_balance,
     format_credits,
     parse_credits,
     units_to_credits,
@@ -88,3 +89,9 @@ def test_units_round_trip_to_four_place_decimals_and_display_text() -> None:
     assert format_credits(12_345 * UNITS_PER_CREDIT + 5_000) == "12,345.5"
     assert format_credits(0) == "0"
     assert parse_credits(units_to_credits(987_654_321)) == 987_654_321
+
+
+def test_balances_format_for_people_including_zero() -> None:
+    assert format_balance(Decimal("0.0000")) == "0"
+    assert format_balance(Decimal("4035.1000")) == "4,035.1"
+    assert format_balance(Decimal("0.0001")) == "0.0001"

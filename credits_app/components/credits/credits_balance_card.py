@@ -10,9 +10,13 @@ def credits_balance_card(
     *,
     label: str = "Personal balance",
     caption: rx.Var[str] | str = "",
+    message: rx.Var[str] | str = "",
     loading: rx.Var[bool] | bool = False,
 ) -> rx.Component:
-    """Render a balance that is already formatted, so the card never does money arithmetic."""
+    """Render a balance that is already formatted, so the card never does money arithmetic.
+
+    A non-empty `message` (e.g. "no wallet yet") replaces the amount, so no stale number shows.
+    """
     amount = rx.hstack(
         rx.text(balance, id="credits-balance", **styles.BALANCE_STYLE),
         rx.text(styles.CREDITS_UNIT, size=styles.UNIT_SIZE, **styles.UNIT_STYLE),
@@ -22,7 +26,11 @@ def credits_balance_card(
     return rx.box(
         rx.vstack(
             rx.text(label, size=styles.LABEL_SIZE, **styles.CARD_LABEL_STYLE),
-            rx.skeleton(amount, loading=loading),
+            rx.cond(
+                message,
+                rx.callout(message, icon="info", size="1", id="credits-balance-message"),
+                rx.skeleton(amount, loading=loading),
+            ),
             rx.cond(
                 caption,
                 rx.text(caption, size=styles.LABEL_SIZE, **styles.CAPTION_STYLE),
