@@ -10,13 +10,13 @@ from credits_app.auth.accounts import find_user_by_email
 from credits_app.credits import credit_service
 from credits_app.credits.amounts import format_balance
 from credits_app.settings import get_settings
-from tests.e2e.conftest import RunningApp
+from tests.support.app_server import RunningApp
 
 BALANCE_TIMEOUT_MS = 30_000
 
 
 def test_credits_page_shows_demo_users_balance_from_the_ledger(
-    running_app: RunningApp, ledger_engine: Engine, page: Page, screenshot_dir: Path
+    app: RunningApp, ledger_engine: Engine, page: Page, screenshot_dir: Path
 ) -> None:
     """The number people see must be the ledger's number, formatted by the shared rule."""
     user = find_user_by_email(get_settings().demo_user_email)
@@ -25,7 +25,7 @@ def test_credits_page_shows_demo_users_balance_from_the_ledger(
     assert balance > 0, "the demo history leaves a positive balance"
     expected = format_balance(balance)
 
-    page.goto(f"{running_app.base_url}/credits")
+    page.goto(f"{app.base_url}/credits")
 
     shown = page.locator("#credits-balance")
     expect(shown).to_have_text(expected, timeout=BALANCE_TIMEOUT_MS)
@@ -34,9 +34,9 @@ def test_credits_page_shows_demo_users_balance_from_the_ledger(
     page.screenshot(path=screenshot_dir / "credits-page.png", full_page=True)
 
 
-def test_index_page_links_to_the_credits_page(running_app: RunningApp, page: Page) -> None:
+def test_index_page_links_to_the_credits_page(app: RunningApp, page: Page) -> None:
     """Until the dashboard exists, the home page must still lead to the balance."""
-    page.goto(running_app.base_url)
+    page.goto(app.base_url)
 
     page.locator("#credits-link").click()
 
