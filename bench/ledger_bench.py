@@ -36,6 +36,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:  # `python bench/ledger_bench.py` puts bench/ first, not us
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from credits_app.credits.amounts import MAX_BALANCE_UNITS  # noqa: E402  (after the sys.path fix)
+
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEDUCTION = "0.0001"  # one unit: the smallest charge, so funding never runs out
 DEDUCTION_UNITS = 1
@@ -181,7 +183,7 @@ def client_process(
     from credits_app.credits.errors import CreditsError
     from credits_app.db import make_engine, use_engine
 
-    use_engine(make_engine(url))  # the app's own engine settings: pool, pre-ping, UTC
+    use_engine(make_engine(url))  # the app's own engine settings: pool, recycle, UTC
     rng = random.Random(index)
     for _ in range(WARMUP_OPS):
         deduct_personal_credits(pick_user("spread", fixture, rng), DEDUCTION, category=CATEGORY)
@@ -287,50 +289,34 @@ def capture_deduction_sql(url: URL, user_id: int) -> list[str]:
 
 
 def pgbench_script(statements: Sequence[str]) -> str:
-    """The captured UPDATE and INSERT with pgbench variables for their parameters.
+    """The captured posting statement with pgbench variables for its parameters.
 
-    Every parameter becomes a pgbench variable (sent as a bind parameter in -M prepared), except
-    the empty description and the idempotency key and request hash (NULL for an unkeyed
-    deduction), which are literals because pgbench variables cannot be empty or NULL. The
-    UPDATE's RETURNING feeds the INSERT through \\gset, as the service feeds the returned id
-    and balance into its INSERT.
+    On Postgres the service posts a deduction as one statement (a data-modifying CTE that
+    moves the balance and appends the ledger row, see credits/ledger_sql.py). Every parameter
+    becomes a pgbench variable (sent as a bind parameter in -M prepared), except the empty
+    description and the idempotency key and request hash (NULL for an unkeyed deduction),
+    which are literals because pgbench variables cannot be empty or NULL.
     """
-    update, insert = statements
-    if not update.startswith("UPDATE wallets") or not insert.startswith("INSERT INTO ledger"):
+    if len(statements) != 1 or not statements[0].startswith("WITH moved AS"):
         raise RuntimeError(f"unexpected deduction SQL, update the bench: {statements!r}")
-    update = _bind(
-        update,
+    posting = _bind(
+        statements[0],
         {
-            "balance_1": ":delta",
-            "owner_kind_1": ":owner_kind",
-            "owner_id_1": ":uid",
-            "balance_2": ":amount",
-        },
-    )
-    insert = _bind(
-        insert,
-        {
-            "wallet_id": ":id",
+            "amount": ":delta",
+            "owner_kind": ":owner_kind",
+            "owner_id": ":uid",
+            "max_balance": ":max_balance",
+            "idempotency_key": "NULL",
             "type": ":entry_type",
             "category": ":category",
-            "amount": ":delta",
-            "balance_after": ":balance",
             "description": "''",
             "metadata": ":metadata",
-            "idempotency_key": "NULL",
             "request_hash": "NULL",
             "created_at": ":created_at",
         },
     )
     return "\n".join(
-        [
-            "\\set uid random(:uid_first, :uid_last)",
-            "BEGIN;",
-            f"{update} \\gset",
-            f"{insert};",
-            "COMMIT;",
-            "",
-        ]
+        ["\\set uid random(:uid_first, :uid_last)", "BEGIN;", f"{posting};", "COMMIT;", ""]
     )
 
 
@@ -359,7 +345,7 @@ def run_pgbench(
         "uid_first": first,
         "uid_last": last,
         "delta": -DEDUCTION_UNITS,
-        "amount": DEDUCTION_UNITS,
+        "max_balance": MAX_BALANCE_UNITS,
         "owner_kind": "user",
         "entry_type": "usage",
         "category": CATEGORY,

@@ -1,9 +1,10 @@
 """Low-level wallet storage: open a wallet, move its balance and append the ledger row atomically.
 
-The balance move is one conditional UPDATE (`... WHERE balance >= :amount RETURNING`), which
-checks and deducts in a single statement and holds the wallet's row lock until commit, so
+The balance move is a conditional UPDATE (`... WHERE balance + :amount BETWEEN 0 AND max`),
+which checks and moves in one statement and holds the wallet's row lock until commit, so
 concurrent writers queue on the row and none can overdraw it or lose an update. The ledger
-row is inserted in the same transaction with the balance the UPDATE returned.
+row is inserted in the same transaction with the balance the UPDATE returned; on Postgres
+both happen in a single statement (the SQL lives in `ledger_sql.py`).
 """
 
 import hashlib
@@ -13,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, and_, select, update
+from sqlalchemy import Row, Select, Table, and_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from credits_app.clock import utcnow
+from credits_app.credits import ledger_sql
 from credits_app.credits.amounts import MAX_BALANCE_UNITS, units_to_credits
 from credits_app.credits.categories import (
     CreditUsageCategory,
@@ -156,71 +158,57 @@ def open_wallet(session: Session, owner: WalletOwner) -> int:
 
 def post_entry(session: Session, owner: WalletOwner, draft: EntryDraft) -> PostedEntry:
     """Move the balance by `draft.amount` and append its ledger row, exactly once per key."""
-    if draft.idempotency_key is not None:
-        earlier = _find_keyed_entry(session, owner, draft.idempotency_key)
-        if earlier is not None:
-            return _replay(earlier, draft)
-    moved = session.execute(_move_balance(owner, draft.amount)).one_or_none()
+    created_at = utcnow()
+    params = _entry_params(owner, draft, created_at)
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(ledger_sql.POSTGRES_POST_ENTRY, params).one_or_none()
+        moved = tuple(row) if row else None
+    else:
+        moved = _post_entry_sqlite(session, params)
     if moved is None:
         return _explain_refusal(session, owner, draft)
-    wallet_id, balance_after = moved
-    posted = _append_entry(session, wallet_id, balance_after, draft)
-    if posted is not None:
-        return posted
-    # A concurrent request with the same key committed between our lookup and our UPDATE.
-    # We still hold the row lock: undo our move inside this transaction and replay theirs.
-    session.execute(
-        update(wallets)
-        .where(wallets.c.id == wallet_id)
-        .values(balance=wallets.c.balance - draft.amount)
-    )
-    assert draft.idempotency_key is not None  # only keyed inserts can conflict
-    winner = _find_keyed_entry(session, owner, draft.idempotency_key)
-    assert winner is not None
-    return _replay(winner, draft)
+    wallet_id, balance_after, entry_id = moved
+    if entry_id is not None:
+        return PostedEntry(entry_id, wallet_id, draft.amount, balance_after, created_at)
+    # A concurrent request with the same key committed while we waited for the row lock.
+    # We still hold the lock: undo our move inside this transaction and replay theirs.
+    session.execute(ledger_sql.UNDO_MOVE, {"amount": draft.amount, "wallet_id": wallet_id})
+    return _explain_refusal(session, owner, draft)
 
 
-def _move_balance(owner: WalletOwner, amount: int) -> Any:
-    """Check-and-move in one statement: refuses (no row) instead of overdrawing or overflowing."""
-    if amount < 0:
-        guard = wallets.c.balance >= -amount
-    else:
-        guard = wallets.c.balance <= MAX_BALANCE_UNITS - amount
-    return (
-        update(wallets)
-        .where(_owned_by(owner), guard)
-        .values(balance=wallets.c.balance + amount)
-        .returning(wallets.c.id, wallets.c.balance)
-    )
-
-
-def _append_entry(
-    session: Session, wallet_id: int, balance_after: int, draft: EntryDraft
-) -> PostedEntry | None:
-    """Insert the ledger row; None only when a concurrent request already used the key."""
-    created_at = utcnow()
-    insert = _dialect_insert(session)(entries).values(
-        wallet_id=wallet_id,
-        type=draft.type.value,
-        category=draft.category.value if draft.category else None,
-        amount=draft.amount,
-        balance_after=balance_after,
-        description=draft.description,
-        metadata=dict(draft.metadata),
-        idempotency_key=draft.idempotency_key,
-        request_hash=draft.request_hash() if draft.idempotency_key else None,
-        created_at=created_at,
-    )
-    if draft.idempotency_key is not None:
-        insert = insert.on_conflict_do_nothing(index_elements=["wallet_id", "idempotency_key"])
-    entry_id = session.execute(insert.returning(entries.c.id)).scalar_one_or_none()
-    if entry_id is None:
+def _post_entry_sqlite(session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """SQLite's two statements for what Postgres does in one (see ledger_sql)."""
+    moved = session.execute(ledger_sql.SQLITE_MOVE_BALANCE, params).one_or_none()
+    if moved is None:
         return None
-    return PostedEntry(entry_id, wallet_id, draft.amount, balance_after, created_at)
+    wallet_id, balance_after = moved
+    entry_id = session.execute(
+        ledger_sql.SQLITE_APPEND_ENTRY,
+        params | {"wallet_id": wallet_id, "balance_after": balance_after},
+    ).scalar_one_or_none()
+    return wallet_id, balance_after, entry_id
+
+
+def _entry_params(owner: WalletOwner, draft: EntryDraft, created_at: datetime) -> dict[str, Any]:
+    """Bind values shared by the statements in ledger_sql."""
+    keyed = draft.idempotency_key is not None
+    return {
+        "owner_kind": owner.kind.value,
+        "owner_id": owner.id,
+        "amount": draft.amount,
+        "max_balance": MAX_BALANCE_UNITS,
+        "type": draft.type.value,
+        "category": draft.category.value if draft.category else None,
+        "description": draft.description,
+        "metadata": dict(draft.metadata),
+        "idempotency_key": draft.idempotency_key,
+        "request_hash": draft.request_hash() if keyed else None,
+        "created_at": created_at,
+    }
 
 
 def _explain_refusal(session: Session, owner: WalletOwner, draft: EntryDraft) -> PostedEntry:
-    """The UPDATE matched nothing: replay a key that won meanwhile, or raise the precise error."""
+    """Nothing was posted: replay the entry that holds the key, or raise the precise error."""
     if draft.idempotency_key is not None:
         earlier = _find_keyed_entry(session, owner, draft.idempotency_key)
         if earlier is not None:

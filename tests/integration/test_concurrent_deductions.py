@@ -5,6 +5,7 @@ Runs on Postgres (row locks under READ COMMITTED, the production setting) and on
 """
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
+from sqlmodel import Session
 
 from credits_app.credits import credit_service as credits
 from credits_app.credits.errors import InsufficientCredits
@@ -159,3 +161,34 @@ def test_concurrent_deductions_on_many_wallets_do_not_deadlock(postgres_engine: 
     assert all(not isinstance(o, Exception) for o in outcomes)
     for user in users:
         assert credits.get_personal_balance(user.id) == 40
+
+
+@pytest.mark.postgres
+def test_duplicate_that_waited_on_the_row_lock_replays_the_winner(postgres_engine: Engine) -> None:
+    """B looks for the key before A commits, then hits the unique key: undo, then replay A."""
+    user = make_user()
+    credits.grant_personal_credits(user.id, 10, description="funding")
+    request = {"category": "other", "idempotency_key": "raced"}
+    with Session(postgres_engine) as session_a, session_a.begin():
+        winner = credits.deduct_personal_credits(user.id, 4, session=session_a, **request)
+        with ThreadPoolExecutor(1) as pool:
+            loser = pool.submit(credits.deduct_personal_credits, user.id, 4, **request)
+            wait_until_a_backend_waits_for_a_lock(postgres_engine)
+            session_a.commit()
+            result = loser.result(timeout=30)
+    assert result.replayed and result.transaction_id == winner.transaction_id
+    assert ledger_rows(postgres_engine, WalletOwner.user(user.id)) == (60_000, 60_000, 2)
+
+
+def wait_until_a_backend_waits_for_a_lock(engine: Engine) -> None:
+    """Poll pg_stat_activity until some session is blocked on a lock (bounded, no sleep-guess)."""
+    with engine.connect() as connection:
+        for _ in range(500):
+            waiting = connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar_one()
+            if waiting:
+                return
+            connection.rollback()
+            time.sleep(0.01)
+    raise AssertionError("the duplicate request never blocked on the wallet's row lock")
