@@ -43,6 +43,11 @@ _ENTRY_VALUES = """
     CAST(:idempotency_key AS VARCHAR), CAST(:request_hash AS VARCHAR), :created_at
 """
 
+_POSTGRES_ENTRY_VALUES = _ENTRY_VALUES.format(
+    balance_after="moved.balance", metadata="CAST(:metadata AS JSONB)"
+)
+_SQLITE_ENTRY_VALUES = _ENTRY_VALUES.format(balance_after=":balance_after", metadata=":metadata")
+
 _ON_KEY_CONFLICT = "ON CONFLICT (wallet_id, idempotency_key) DO NOTHING RETURNING id"
 
 
@@ -65,9 +70,7 @@ POSTGRES_POST_ENTRY = _typed(
     WITH moved AS ({_MOVE_BALANCE}),
     appended AS (
         INSERT INTO ledger_entries {_ENTRY_COLUMNS}
-        SELECT moved.id, {
-        _ENTRY_VALUES.format(balance_after="moved.balance", metadata="CAST(:metadata AS JSONB)")
-    }
+        SELECT moved.id, {_POSTGRES_ENTRY_VALUES}
         FROM moved
         {_ON_KEY_CONFLICT}
     )
@@ -81,9 +84,7 @@ SQLITE_MOVE_BALANCE = _typed(_MOVE_BALANCE)
 SQLITE_APPEND_ENTRY = _typed(
     f"""
     INSERT INTO ledger_entries {_ENTRY_COLUMNS}
-    VALUES (:wallet_id, {
-        _ENTRY_VALUES.format(balance_after=":balance_after", metadata=":metadata")
-    })
+    VALUES (:wallet_id, {_SQLITE_ENTRY_VALUES})
     {_ON_KEY_CONFLICT}
     """
 )
