@@ -110,18 +110,16 @@ def drop_scratch_database(admin: Engine, name: str) -> None:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def migrate(url: URL) -> None:
-    """Build the schema with the project's own migrations, exactly as production gets it."""
-    from alembic import command
-    from credits_app.cli import alembic_config
+def build_schema(url: URL) -> None:
+    """The project's own migrations, exactly as production gets its schema."""
+    from credits_app.db import make_engine
+    from credits_app.migrations import upgrade_to_head
 
-    config = alembic_config()
-    # ConfigParser interpolates '%', which URL-encoded passwords may contain.
-    config.set_main_option(
-        "sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%")
-    )
-    config.attributes["configure_logger"] = False  # keep alembic's INFO lines out of the table
-    command.upgrade(config, "head")
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        upgrade_to_head(engine, log=False)  # keep alembic's INFO lines out of the table
+    finally:
+        engine.dispose()
 
 
 def create_fixture(url: URL) -> Fixture:
@@ -504,7 +502,7 @@ def benchmark(base: URL, seconds: int, client_counts: Sequence[int], repeat: int
     pool: ClientPool | None = None
     try:
         began = time.monotonic()
-        migrate(scratch)
+        build_schema(scratch)
         fixture = create_fixture(scratch)
         pgbench_sql = pgbench_script(capture_deduction_sql(scratch, fixture.hot_user))
         print(f"setup: migrated and funded {SPREAD_WALLETS + 1} wallets in {name}", flush=True)

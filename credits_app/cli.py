@@ -1,31 +1,23 @@
 """Operator CLI: `python -m credits_app COMMAND`."""
 
-from pathlib import Path
-
 import typer
-from alembic.config import Config
 from rich.console import Console
 
-from alembic import command
 from credits_app.credits import credit_service
 from credits_app.credits.amounts import format_balance
+from credits_app.db import get_engine
 from credits_app.demo import load_demo_data
+from credits_app.migrations import upgrade_to_head
 from credits_app.settings import get_settings
 
 app = typer.Typer(help="Universal Credits operator commands.", no_args_is_help=True)
 console = Console()
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def alembic_config() -> Config:
-    """Alembic's config for this project; the URL comes from settings in alembic/env.py."""
-    return Config(str(PROJECT_ROOT / "alembic.ini"))
 
 
 @app.command()
 def migrate() -> None:
     """Apply every database migration (alembic upgrade head)."""
-    command.upgrade(alembic_config(), "head")
+    upgrade_to_head(get_engine())
     console.print(f"[green]Database is up to date[/green] ({get_settings().database_url})")
 
 

@@ -15,9 +15,9 @@ from sqlalchemy.exc import OperationalError
 
 from credits_app.auth.accounts import OrgInfo, UserInfo, create_organization, create_user
 from credits_app.db import make_engine, use_engine
+from credits_app.migrations import upgrade_to_head
 from tests.support.databases import (
     fresh_sqlite_engine,
-    migrate,
     migrated_sqlite_template,
     postgres_admin_url,
     scratch_postgres_database,
@@ -42,7 +42,7 @@ def postgres_url() -> Iterator[str]:
     try:
         with scratch_postgres_database(admin_url) as url:
             engine = make_engine(url)
-            migrate(engine)
+            upgrade_to_head(engine, log=False)
             engine.dispose()
             yield url
     except OperationalError as error:

@@ -9,25 +9,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine, make_url, text
 
-from alembic import command
-from credits_app.cli import alembic_config
 from credits_app.db import make_engine
-
-
-def migrate(engine: Engine) -> None:
-    """Build the schema exactly as production does: `alembic upgrade head`."""
-    config = alembic_config()
-    config.attributes["configure_logger"] = False
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+from credits_app.migrations import upgrade_to_head
 
 
 def migrated_sqlite_template(directory: Path) -> Path:
     """Migrate one SQLite file; tests copy it instead of migrating again."""
     template = directory / "template.db"
     engine = make_engine(f"sqlite:///{template}")
-    migrate(engine)
+    upgrade_to_head(engine, log=False)
     engine.dispose()
     return template
 
