@@ -6,7 +6,7 @@ Run from the project root:
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--seconds 5]
 
 The URL names a maintenance database on the server to test; the bench creates its own scratch
-database next to it (`credits_bench_<pid>`), migrates it with Alembic, opens and funds users
+database next to it (`credits_bench_<random hex>`), migrates it with Alembic, opens and funds users
 through the real services, measures, checks the ledger invariant and drops the database again,
 also when something fails. See bench/README.md for what the figures mean.
 """
@@ -37,6 +37,7 @@ if str(PROJECT_ROOT) not in sys.path:  # `python bench/ledger_bench.py` puts ben
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from credits_app.credits.amounts import MAX_BALANCE_UNITS  # noqa: E402  (after the sys.path fix)
+from tests.support.databases import scratch_postgres_database  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEDUCTION = "0.0001"  # one unit: the smallest charge, so funding never runs out
@@ -95,19 +96,6 @@ class Row:
 def admin_engine(url: URL) -> Engine:
     """An autocommit engine: CREATE/DROP DATABASE and VACUUM refuse to run in a transaction."""
     return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
-
-
-def create_scratch_database(admin: Engine, name: str) -> None:
-    """A fresh, empty database so the figures never depend on data from an earlier run."""
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-
-def drop_scratch_database(admin: Engine, name: str) -> None:
-    """Drop the scratch database even if a crashed client still holds a connection to it."""
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def build_schema(url: URL) -> None:
@@ -495,17 +483,26 @@ def median_run(runs: Sequence[RunResult]) -> RunResult:
 
 def benchmark(base: URL, seconds: int, client_counts: Sequence[int], repeat: int) -> list[Row]:
     """Set up the scratch database, run every scenario both ways, check the ledger, tear down."""
-    name = f"credits_bench_{os.getpid()}"
-    scratch = base.set(database=name)
-    admin = admin_engine(base)
-    create_scratch_database(admin, name)
+    with scratch_postgres_database(
+        base.render_as_string(hide_password=False), prefix="credits_bench"
+    ) as scratch_url:
+        return _benchmark_on(make_url(scratch_url), seconds, client_counts, repeat)
+
+
+def _benchmark_on(
+    scratch: URL, seconds: int, client_counts: Sequence[int], repeat: int
+) -> list[Row]:
+    """Migrate and fund the scratch database, then measure; the caller drops it."""
     pool: ClientPool | None = None
     try:
         began = time.monotonic()
         build_schema(scratch)
         fixture = create_fixture(scratch)
         pgbench_sql = pgbench_script(capture_deduction_sql(scratch, fixture.hot_user))
-        print(f"setup: migrated and funded {SPREAD_WALLETS + 1} wallets in {name}", flush=True)
+        print(
+            f"setup: migrated and funded {SPREAD_WALLETS + 1} wallets in {scratch.database}",
+            flush=True,
+        )
         print("pgbench script (the service's captured SQL):", pgbench_sql, sep="\n", flush=True)
         pool = ClientPool(max(client_counts), scratch, fixture)
         print(f"setup done in {time.monotonic() - began:.1f} s", flush=True)
@@ -541,8 +538,6 @@ def benchmark(base: URL, seconds: int, client_counts: Sequence[int], repeat: int
     finally:
         if pool is not None:
             pool.close()
-        drop_scratch_database(admin, name)
-        admin.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -35,9 +35,13 @@ def postgres_admin_url() -> str | None:
 
 
 @contextmanager
-def scratch_postgres_database(admin_url: str) -> Iterator[str]:
-    """Create a uniquely named database on the server, yield its URL, drop it afterwards."""
-    name = f"credits_test_{uuid.uuid4().hex[:12]}"
+def scratch_postgres_database(admin_url: str, prefix: str = "credits_test") -> Iterator[str]:
+    """Create a uniquely named database on the server, yield its URL, drop it afterwards.
+
+    Also used by bench/ledger_bench.py. The drop uses FORCE, so a crashed client's leftover
+    connection cannot keep the database alive.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = make_engine(admin_url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
