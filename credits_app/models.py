@@ -4,14 +4,16 @@ Amounts are integers in credit units (1 credit = 10,000 units, see `credits/amou
 never floats. Constraints that protect money live in the schema, not only in code.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -114,6 +116,12 @@ class Wallet(SQLModel, table=True):
     monthly_limit: int | None = Field(default=None, sa_type=BigInteger)
     low_threshold: int | None = Field(default=None, sa_type=BigInteger)
     critical_threshold: int | None = Field(default=None, sa_type=BigInteger)
+    # Usage spent in the calendar month `spend_month` (UTC, first day): the guarded balance
+    # move updates it in the same statement, so the monthly limit is checked atomically.
+    spend_month: date | None = Field(default=None, sa_type=Date)
+    spent_this_month: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
     created_at: datetime = _timestamp_column()
 
 
@@ -132,6 +140,7 @@ class LedgerEntry(SQLModel, table=True):
         ),
         Index("ix_ledger_entries_history", "wallet_id", "created_at", "id"),
         Index("ix_ledger_entries_usage", "wallet_id", "category", "created_at"),
+        Index("ix_ledger_entries_idempotency_key", "idempotency_key"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
@@ -148,4 +157,59 @@ class LedgerEntry(SQLModel, table=True):
     )
     idempotency_key: str | None = Field(default=None, max_length=255)
     request_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _timestamp_column()
+
+
+class AuthSession(SQLModel, table=True):
+    """A sign-in: the token is shown once to the client and stored only as its SHA-256."""
+
+    __tablename__ = "auth_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = _timestamp_column()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One login try, kept to throttle guessing per account and per client address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_time", "email", "created_at"),
+        Index("ix_login_attempts_ip_time", "ip", "created_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    email: str = Field(max_length=320)
+    ip: str = Field(max_length=64)
+    succeeded: bool = Field(sa_column=Column(Boolean, nullable=False))
+    created_at: datetime = _timestamp_column()
+
+
+class CreditPackage(SQLModel, table=True):
+    """A package users can buy; prices live here, never in the client's request."""
+
+    __tablename__ = "credit_packages"
+    __table_args__ = (
+        CheckConstraint("credits > 0", name="credits_positive"),
+        CheckConstraint("bonus_credits >= 0", name="bonus_not_negative"),
+        CheckConstraint("price_minor > 0", name="price_positive"),
+    )
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    name: str = Field(max_length=100)
+    credits: int = Field(sa_type=BigInteger, nullable=False)  # units
+    bonus_credits: int = Field(default=0, sa_type=BigInteger, nullable=False)  # units
+    price_minor: int = Field(sa_type=BigInteger, nullable=False)  # e.g. cents
+    currency: str = Field(max_length=3)
+    popular: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    sort_order: int = Field(default=0, nullable=False)
     created_at: datetime = _timestamp_column()

@@ -1,19 +1,27 @@
-"""The REST API: a FastAPI app that Reflex mounts in front of its own routes."""
+"""The REST API (DESIGN §4): a FastAPI app that Reflex mounts in front of its own routes."""
 
 from fastapi import FastAPI
 
-from credits_app.api.routes import health
+from credits_app.api.errors import install_error_handlers
+from credits_app.api.routes import auth, credits, health, internal, orgs, packages
+
+MAX_BODY_BYTES = 64 * 1024
 
 
 def create_api() -> FastAPI:
     """Build the API app once; Reflex serves it on the same port as the UI."""
     api = FastAPI(
         title="Universal Credits API",
+        version="1.0.0",
+        description="One credit currency for personal and organization wallets.",
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        max_body_size=MAX_BODY_BYTES,
     )
-    api.include_router(health.router, prefix="/api")
+    for module in (health, auth, orgs, packages, credits, internal):
+        api.include_router(module.router, prefix="/api")
+    install_error_handlers(api)
     return api
 
 

@@ -74,12 +74,27 @@ class InsufficientCredits(CreditsError):
 
     def __init__(self, required: Decimal, available: Decimal) -> None:
         super().__init__(
-            f"Insufficient credits: {required} required, {available} available.",
-            required=str(required),
-            available=str(available),
+            f"Insufficient credits: {_plain(required)} required, {_plain(available)} available.",
+            required=required,
+            available=available,
         )
         self.required = required
         self.available = available
+
+
+class MonthlyLimitReached(CreditsError):
+    """The deduction would take this month's spending past the wallet's monthly limit."""
+
+    code = "monthly_limit_reached"
+
+    def __init__(self, required: Decimal, monthly_limit: Decimal, used_this_month: Decimal) -> None:
+        super().__init__(
+            f"Monthly spending limit reached: {_plain(used_this_month)} of "
+            f"{_plain(monthly_limit)} used, {_plain(required)} more requested.",
+            required=required,
+            monthlyLimit=monthly_limit,
+            usedThisMonth=used_this_month,
+        )
 
 
 class BalanceLimitExceeded(CreditsError):
@@ -98,3 +113,9 @@ class IdempotencyConflict(CreditsError):
             "This idempotency key was already used with a different request.",
             idempotencyKey=key,
         )
+
+
+def _plain(amount: Decimal) -> str:
+    """12.5000 -> '12.5', 40.0000 -> '40' for messages people read."""
+    text = f"{amount:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

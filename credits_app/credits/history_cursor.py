@@ -21,6 +21,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         created_at = datetime.fromisoformat(created_at_text)
     except (ValueError, TypeError, UnicodeError):
         raise InvalidCursor() from None
-    if type(entry_id) is not int or entry_id < 1 or created_at.tzinfo is None:
+    if type(entry_id) is not int or not 1 <= entry_id < 2**63 or created_at.tzinfo is None:
         raise InvalidCursor()
     return created_at, entry_id

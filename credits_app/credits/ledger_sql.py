@@ -8,7 +8,10 @@ records it, in the same transaction:
 - SQLite cannot UPDATE inside a CTE, so it runs the same UPDATE, then the INSERT. SQLite admits
   one writer at a time (BEGIN IMMEDIATE, see db.py), so nothing can slip in between.
 
-Guards, identical on both: the balance stays within [0, max_balance]; a keyed request moves
+Guards, identical on both: the balance stays within [0, max_balance]; a spend (`:spend`, the
+units a usage entry takes) keeps the month's spending within the wallet's monthly limit, counted
+in `spent_this_month` for the UTC month `spend_month` (a new month starts from zero; a
+backdated entry never moves the month back); a keyed request moves
 nothing when its key is already in the ledger (the caller then replays it); a concurrent
 duplicate that gets past that check is stopped by the unique (wallet_id, idempotency_key)
 constraint, and `entry_id` comes back NULL so the caller can undo the move.
@@ -16,15 +19,23 @@ constraint, and `entry_id` comes back NULL so the caller can undo the move.
 
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, String, TextClause, bindparam, text
+from sqlalchemy import BigInteger, Date, DateTime, String, TextClause, bindparam, text
 from sqlalchemy.types import TypeEngine
 
 from credits_app.models import JsonDocument
 
 _MOVE_BALANCE = """
-    UPDATE wallets SET balance = balance + :amount
+    UPDATE wallets SET
+        balance = balance + :amount,
+        spent_this_month = CASE
+            WHEN spend_month = :spend_month THEN spent_this_month + :spend
+            WHEN spend_month > :spend_month THEN spent_this_month
+            ELSE :spend END,
+        spend_month = CASE WHEN spend_month > :spend_month THEN spend_month ELSE :spend_month END
     WHERE owner_kind = :owner_kind AND owner_id = :owner_id
       AND balance + :amount BETWEEN 0 AND :max_balance
+      AND (:spend = 0 OR monthly_limit IS NULL OR :spend + CASE
+            WHEN spend_month = :spend_month THEN spent_this_month ELSE 0 END <= monthly_limit)
       AND NOT EXISTS (
           SELECT 1 FROM ledger_entries AS earlier
           WHERE earlier.wallet_id = wallets.id AND earlier.idempotency_key = :idempotency_key
@@ -56,6 +67,8 @@ _BIND_TYPES: dict[str, TypeEngine[Any]] = {
     "created_at": DateTime(timezone=True),
     "amount": BigInteger(),
     "idempotency_key": String(),
+    "spend": BigInteger(),
+    "spend_month": Date(),
 }
 
 
@@ -89,4 +102,12 @@ SQLITE_APPEND_ENTRY = _typed(
     """
 )
 
-UNDO_MOVE = text("UPDATE wallets SET balance = balance - :amount WHERE id = :wallet_id")
+UNDO_MOVE = _typed(
+    """
+    UPDATE wallets SET
+        balance = balance - :amount,
+        spent_this_month = spent_this_month
+            - CASE WHEN spend_month = :spend_month THEN :spend ELSE 0 END
+    WHERE id = :wallet_id
+    """
+)

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Row, Select, Table, and_, select
@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from credits_app.clock import utcnow
 from credits_app.credits import ledger_sql
+from credits_app.credits.ai_usage_metadata import validate_ai_metadata
 from credits_app.credits.amounts import MAX_BALANCE_UNITS, units_to_credits
 from credits_app.credits.categories import (
     CreditUsageCategory,
@@ -31,6 +32,7 @@ from credits_app.credits.errors import (
     IdempotencyConflict,
     InsufficientCredits,
     InvalidArgument,
+    MonthlyLimitReached,
     WalletNotFound,
 )
 from credits_app.models import LedgerEntry, Organization, User, Wallet
@@ -87,6 +89,11 @@ class EntryDraft:
             )
         if len(_canonical_json(self.metadata)) > MAX_METADATA_BYTES:
             raise InvalidArgument(f"Metadata must be at most {MAX_METADATA_BYTES} bytes of JSON.")
+        validate_ai_metadata(self.metadata)
+
+    def spend_units(self) -> int:
+        """Units this entry spends against the monthly limit: usage counts, other debits don't."""
+        return -self.amount if self.type is TransactionType.USAGE else 0
 
     def request_hash(self) -> str:
         """Fingerprint of what was asked, so a replayed key can be told from a reused one."""
@@ -121,6 +128,17 @@ class WalletState:
     monthly_limit: int | None
     low_threshold: int | None
     critical_threshold: int | None
+    spend_month: date | None
+    spent_this_month: int
+
+    def spent_in(self, month: date) -> int:
+        """Usage units spent in the UTC month starting on `month` (0 once a new month began)."""
+        return self.spent_this_month if self.spend_month == month else 0
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of the UTC calendar month of `moment`: the monthly limit's period."""
+    return as_utc(moment).date().replace(day=1)
 
 
 def find_wallet(session: Session, owner: WalletOwner) -> WalletState | None:
@@ -132,6 +150,8 @@ def find_wallet(session: Session, owner: WalletOwner) -> WalletState | None:
             wallets.c.monthly_limit,
             wallets.c.low_threshold,
             wallets.c.critical_threshold,
+            wallets.c.spend_month,
+            wallets.c.spent_this_month,
         ).where(_owned_by(owner))
     ).one_or_none()
     return WalletState(*row) if row else None
@@ -172,7 +192,7 @@ def post_entry(session: Session, owner: WalletOwner, draft: EntryDraft) -> Poste
         return PostedEntry(entry_id, wallet_id, draft.amount, balance_after, created_at)
     # A concurrent request with the same key committed while we waited for the row lock.
     # We still hold the lock: undo our move inside this transaction and replay theirs.
-    session.execute(ledger_sql.UNDO_MOVE, {"amount": draft.amount, "wallet_id": wallet_id})
+    session.execute(ledger_sql.UNDO_MOVE, params | {"wallet_id": wallet_id})
     return _explain_refusal(session, owner, draft)
 
 
@@ -197,6 +217,8 @@ def _entry_params(owner: WalletOwner, draft: EntryDraft, created_at: datetime) -
         "owner_id": owner.id,
         "amount": draft.amount,
         "max_balance": MAX_BALANCE_UNITS,
+        "spend": draft.spend_units(),
+        "spend_month": month_of(created_at),
         "type": draft.type.value,
         "category": draft.category.value if draft.category else None,
         "description": draft.description,
@@ -214,10 +236,16 @@ def _explain_refusal(session: Session, owner: WalletOwner, draft: EntryDraft) ->
         if earlier is not None:
             return _replay(earlier, draft)
     wallet = require_wallet(session, owner)
-    if draft.amount < 0:
+    if draft.amount < 0 and wallet.balance + draft.amount < 0:
         raise InsufficientCredits(
             required=units_to_credits(-draft.amount),
             available=units_to_credits(wallet.balance),
+        )
+    if draft.amount < 0 and wallet.monthly_limit is not None:
+        raise MonthlyLimitReached(
+            required=units_to_credits(-draft.amount),
+            monthly_limit=units_to_credits(wallet.monthly_limit),
+            used_this_month=units_to_credits(wallet.spent_in(month_of(utcnow()))),
         )
     raise BalanceLimitExceeded("This credit would exceed the largest balance a wallet can hold.")
 

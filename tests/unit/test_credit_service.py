@@ -60,7 +60,7 @@ def test_deducting_the_whole_balance_leaves_zero_and_one_unit_more_is_refused() 
     credits.deduct_personal_credits(user.id, "5", category="other")
     with pytest.raises(InsufficientCredits) as error:
         credits.deduct_personal_credits(user.id, "0.0001", category="other")
-    assert error.value.details == {"required": "0.0001", "available": "0.0000"}
+    assert error.value.details == {"required": Decimal("0.0001"), "available": Decimal("0")}
     assert credits.get_personal_balance(user.id) == 0
 
 

@@ -1,1 +1,1 @@
-"""API routers, one module per resource."""
+"""One module per resource; each route is a thin door onto a service function."""

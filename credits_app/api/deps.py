@@ -1,0 +1,123 @@
+"""Who is calling: the signed-in user (bearer token or session cookie), org access, service key.
+
+Cookie-authenticated requests that change state must echo the CSRF cookie in `X-CSRF-Token`
+(double-submit): a cross-site form can send the cookie but cannot read it. Bearer tokens are
+never sent by a browser on its own, so they need no such check.
+"""
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from credits_app.auth.accounts import Role, UserInfo
+from credits_app.auth.errors import NotAuthenticated
+from credits_app.auth.organizations import require_manager, require_member
+from credits_app.auth.sessions import user_for_token
+from credits_app.credits.errors import CreditsError
+from credits_app.settings import get_settings
+
+SESSION_COOKIE = "uc_session"
+CSRF_COOKIE = "uc_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CsrfFailed(CreditsError):
+    """A cookie-authenticated write without the matching CSRF header."""
+
+    code = "csrf_failed"
+
+    def __init__(self) -> None:
+        super().__init__(f"Send the {CSRF_COOKIE} cookie's value in the {CSRF_HEADER} header.")
+
+
+class ServiceApiDisabled(CreditsError):
+    """SERVICE_API_KEY is not set, so /api/internal/* does not exist."""
+
+    code = "service_api_disabled"
+
+    def __init__(self) -> None:
+        super().__init__("The service API is disabled (SERVICE_API_KEY is not set).")
+
+
+class InvalidServiceKey(CreditsError):
+    """A missing or wrong service key."""
+
+    code = "invalid_service_key"
+
+    def __init__(self) -> None:
+        super().__init__("Send the service key as 'Authorization: Bearer <SERVICE_API_KEY>'.")
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer …` header, if any."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def session_token(request: Request) -> str | None:
+    """The caller's session token: the bearer header first, else the browser cookie."""
+    return bearer_token(request) or request.cookies.get(SESSION_COOKIE)
+
+
+def current_user(request: Request) -> UserInfo:
+    """The signed-in user, or 401; enforces CSRF on cookie-authenticated writes."""
+    token = bearer_token(request)
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token and request.method not in SAFE_METHODS:
+            _require_csrf_header(request)
+    if not token:
+        raise NotAuthenticated()
+    return user_for_token(token)
+
+
+CurrentUser = Annotated[UserInfo, Depends(current_user)]
+OrgId = Annotated[int, Path(alias="orgId", ge=1, le=2**31 - 1, description="Organization id")]
+
+
+@dataclass(frozen=True)
+class OrgAccess:
+    """A signed-in member of the org in the path, with their role."""
+
+    user: UserInfo
+    org_id: int
+    role: Role
+
+
+def org_member(user: CurrentUser, org_id: OrgId) -> OrgAccess:
+    """Members may read; outsiders get 404, as if the org did not exist."""
+    return OrgAccess(user, org_id, require_member(user.id, org_id))
+
+
+def org_manager(user: CurrentUser, org_id: OrgId) -> OrgAccess:
+    """Owners and admins only: 403 for members, 404 for outsiders."""
+    return OrgAccess(user, org_id, require_manager(user.id, org_id))
+
+
+OrgMember = Annotated[OrgAccess, Depends(org_member)]
+OrgManager = Annotated[OrgAccess, Depends(org_manager)]
+
+
+def service_caller(request: Request) -> None:
+    """Platform services authenticate with SERVICE_API_KEY (compared in constant time)."""
+    expected = get_settings().service_api_key
+    if not expected:
+        raise ServiceApiDisabled()
+    given = bearer_token(request) or ""
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise InvalidServiceKey()
+
+
+def client_address(request: Request) -> str:
+    """The peer address login throttling counts by."""
+    return request.client.host if request.client else "unknown"
+
+
+def _require_csrf_header(request: Request) -> None:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    header = request.headers.get(CSRF_HEADER, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), header.encode()):
+        raise CsrfFailed()

@@ -1,0 +1,104 @@
+"""One place that turns every failure into `{"error": {"code", "message", "details"}}`.
+
+Domain errors carry a machine-readable `code`; the status for each code is decided here and
+nowhere else. Anything unexpected is logged and answered with a bare 500.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from credits_app.api.encoding import ExactJSONResponse, respond
+from credits_app.auth.errors import TooManyAttempts
+from credits_app.credits.errors import CreditsError
+
+logger = logging.getLogger(__name__)
+
+STATUS_BY_CODE = {
+    "not_authenticated": 401,
+    "invalid_credentials": 401,
+    "invalid_service_key": 401,
+    "insufficient_credits": 402,
+    "monthly_limit_reached": 402,
+    "forbidden": 403,
+    "csrf_failed": 403,
+    "wallet_not_found": 404,
+    "org_not_found": 404,
+    "user_not_found": 404,
+    "package_not_found": 404,
+    "service_api_disabled": 404,
+    "idempotency_conflict": 409,
+    "already_exists": 409,
+    "too_many_attempts": 429,
+}
+CODE_BY_HTTP_STATUS = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def install_error_handlers(api: FastAPI) -> None:
+    """Register the handlers on the API app."""
+    api.add_exception_handler(CreditsError, _domain_error)  # type: ignore[arg-type]
+    api.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
+    api.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    api.add_exception_handler(Exception, _unexpected_error)
+
+
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> ExactJSONResponse:
+    """The error body of DESIGN §4."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return respond({"error": body}, status_code=status)
+
+
+async def _domain_error(request: Request, error: CreditsError) -> ExactJSONResponse:
+    response = error_response(
+        STATUS_BY_CODE.get(error.code, 400), error.code, error.message, error.details
+    )
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> ExactJSONResponse:
+    problems = error.errors()
+    if any(problem.get("type") == "json_invalid" for problem in problems):
+        message = next(str(p.get("ctx", {}).get("error", "")) for p in problems)
+        return error_response(400, "invalid_json", f"The body is not valid JSON: {message}")
+    fields = [
+        {
+            "field": ".".join(str(part) for part in problem.get("loc", ())),
+            "message": problem.get("msg", ""),
+        }
+        for problem in problems
+    ]
+    return error_response(422, "validation_error", _summary(fields), {"fields": fields})
+
+
+async def _http_error(request: Request, error: HTTPException) -> ExactJSONResponse:
+    code = CODE_BY_HTTP_STATUS.get(error.status_code, "http_error")
+    response = error_response(error.status_code, code, str(error.detail))
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _unexpected_error(request: Request, error: Exception) -> ExactJSONResponse:
+    logger.exception("Unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _summary(fields: list[dict[str, str]]) -> str:
+    first = fields[0] if fields else {"field": "request", "message": "is not valid"}
+    more = f" (and {len(fields) - 1} more)" if len(fields) > 1 else ""
+    return f"{first['field']}: {first['message']}{more}"

@@ -1,0 +1,44 @@
+"""POST /api/internal/credits/deduct: other platform services spend a user's or org's credits."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Response
+
+from credits_app.api.deps import service_caller
+from credits_app.api.encoding import respond
+from credits_app.api.responses import api_router
+from credits_app.api.schemas import DeductOut, InternalDeductIn
+from credits_app.credits.categories import OwnerKind
+from credits_app.credits.service_deductions import deduct_for_service
+from credits_app.credits.wallet_service import WalletOwner
+
+router = api_router("internal")
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Retry-safe key: a replay returns the original result, a changed body 409.",
+    ),
+]
+
+
+@router.post(
+    "/internal/credits/deduct",
+    response_model=DeductOut,
+    dependencies=[Depends(service_caller)],
+)
+def deduct(body: InternalDeductIn, idempotency_key: IdempotencyKey = None) -> Response:
+    """Deduct from exactly the wallet named; 402 with required/available when it is short."""
+    owner = WalletOwner(OwnerKind(body.wallet.type), body.wallet.id)
+    result = deduct_for_service(
+        owner,
+        body.amount,
+        category=body.category,
+        description=body.description,
+        metadata=body.metadata,
+        idempotency_key=idempotency_key,
+    )
+    return respond(DeductOut.of(result))

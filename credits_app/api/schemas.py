@@ -1,0 +1,310 @@
+"""Request and response bodies of the REST API (DESIGN §4): camelCase JSON, exact credit numbers.
+
+Amount fields are validated by the domain's own `parse_credits` (one rule, one place), so a
+bad amount is a 400 `invalid_amount` here exactly as it is in the services.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
+from pydantic.alias_generators import to_camel
+
+from credits_app.auth.accounts import OrgInfo, UserInfo
+from credits_app.billing.packages import PackageInfo
+from credits_app.credits.ai_usage_report import AiUsageBreakdown, TokenUsage
+from credits_app.credits.amounts import AmountInput, parse_credits, units_to_credits
+from credits_app.credits.credit_service import CreditResult, HistoryItem, HistoryPage, UsageReport
+from credits_app.credits.errors import InvalidAmount
+from credits_app.credits.wallet_settings import BalanceOverview, WalletSettings
+
+CREDITS_SCHEMA = {"type": "number", "description": "Credits, exact to 4 decimal places"}
+
+
+def _positive_credits(value: Any) -> Decimal:
+    if not isinstance(value, Decimal | int | str) or isinstance(value, bool):
+        raise InvalidAmount("Amount must be a number.", value=repr(value))
+    amount: AmountInput = value
+    return units_to_credits(parse_credits(amount))
+
+
+Credits = Annotated[Decimal, WithJsonSchema(CREDITS_SCHEMA)]
+AmountIn = Annotated[
+    Decimal,
+    PlainValidator(_positive_credits),
+    WithJsonSchema(CREDITS_SCHEMA | {"exclusiveMinimum": 0, "maximum": 10**12}),
+]
+Email = Annotated[str, Field(min_length=3, max_length=320)]
+
+
+class Body(BaseModel):
+    """camelCase on the wire, snake_case in Python."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+class RegisterIn(Body):
+    email: Email
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class LoginIn(Body):
+    email: Email
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class OrgCreateIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    slug: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class MemberAddIn(Body):
+    email: Email
+    role: Literal["admin", "member"]
+
+
+class SettingsIn(Body):
+    """Only the keys present change; null removes the limit or threshold."""
+
+    monthly_limit: AmountIn | None = None
+    low_threshold: AmountIn | None = None
+    critical_threshold: AmountIn | None = None
+
+
+class WalletRef(Body):
+    type: Literal["user", "org"]
+    id: int = Field(ge=1, le=2**31 - 1)
+
+
+class InternalDeductIn(Body):
+    wallet: WalletRef
+    amount: AmountIn
+    category: str = Field(max_length=32)
+    description: str = Field(default="", max_length=500)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("metadata")
+    @classmethod
+    def _plain_numbers(cls, metadata: dict[str, Any]) -> dict[str, Any]:
+        """Metadata is free-form: its fractional numbers are stored as ordinary JSON floats."""
+        return _floats_for_decimals(metadata)
+
+
+# --- responses ------------------------------------------------------------------------------
+
+
+class UserOut(Body):
+    id: int
+    email: str
+    name: str
+
+    @classmethod
+    def of(cls, user: UserInfo) -> "UserOut":
+        return cls(id=user.id, email=user.email, name=user.name)
+
+
+class AuthOut(Body):
+    user: UserOut
+    token: str
+
+
+class OrgOut(Body):
+    id: int
+    name: str
+    slug: str
+    role: Literal["owner", "admin", "member"]
+
+    @classmethod
+    def of(cls, org: OrgInfo) -> "OrgOut":
+        return cls(id=org.id, name=org.name, slug=org.slug, role=org.role.value)
+
+
+class MeOut(Body):
+    user: UserOut
+    orgs: list[OrgOut]
+
+
+class MemberOut(Body):
+    user_id: int
+    role: Literal["admin", "member"]
+
+
+class SettingsOut(Body):
+    monthly_limit: Credits | None
+    low_threshold: Credits | None
+    critical_threshold: Credits | None
+
+    @classmethod
+    def of(cls, settings: WalletSettings) -> "SettingsOut":
+        return cls(
+            monthly_limit=settings.monthly_limit,
+            low_threshold=settings.low_threshold,
+            critical_threshold=settings.critical_threshold,
+        )
+
+
+class BalanceOut(Body):
+    balance: Credits
+    status: Literal["ok", "low", "critical"]
+    low_threshold: Credits | None
+    critical_threshold: Credits | None
+    used_this_month: Credits
+    monthly_limit: Credits | None
+
+    @classmethod
+    def of(cls, overview: BalanceOverview) -> "BalanceOut":
+        return cls(
+            balance=overview.balance,
+            status=overview.status.value,
+            low_threshold=overview.settings.low_threshold,
+            critical_threshold=overview.settings.critical_threshold,
+            used_this_month=overview.used_this_month,
+            monthly_limit=overview.settings.monthly_limit,
+        )
+
+
+class TokensOut(Body):
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    credits_used: Credits
+    period_start: datetime
+    period_end: datetime
+    limit: Credits | None
+    percent_used: Annotated[Decimal, WithJsonSchema({"type": "number"})]
+    balance: Credits
+
+    @classmethod
+    def of(cls, usage: TokenUsage) -> "TokensOut":
+        return cls(
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            total_tokens=usage.total_tokens,
+            credits_used=usage.credits_used,
+            period_start=usage.period_start,
+            period_end=usage.period_end,
+            limit=usage.limit,
+            percent_used=usage.percent_used,
+            balance=usage.balance,
+        )
+
+
+class HistoryItemOut(Body):
+    id: int
+    type: str
+    category: str | None
+    amount: Credits
+    balance_after: Credits
+    description: str
+    metadata: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, item: HistoryItem) -> "HistoryItemOut":
+        return cls(
+            id=item.id,
+            type=item.type,
+            category=item.category,
+            amount=item.amount,
+            balance_after=item.balance_after,
+            description=item.description,
+            metadata=item.metadata,
+            created_at=item.created_at,
+        )
+
+
+class HistoryOut(Body):
+    items: list[HistoryItemOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: HistoryPage) -> "HistoryOut":
+        return cls(items=[HistoryItemOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+
+
+class DailyOut(Body):
+    date: date
+    total: Credits
+    by_category: dict[str, Credits]
+
+
+class AiUsageOut(Body):
+    by_model: dict[str, Credits]
+    by_feature: dict[str, Credits]
+
+
+class UsageOut(Body):
+    days: int
+    total_used: Credits
+    by_category: dict[str, Credits]
+    daily: list[DailyOut]
+    ai: AiUsageOut
+
+    @classmethod
+    def of(cls, report: UsageReport, ai: AiUsageBreakdown) -> "UsageOut":
+        return cls(
+            days=report.days,
+            total_used=report.total_used,
+            by_category=report.by_category,
+            daily=[
+                DailyOut(date=d.date, total=d.total, by_category=d.by_category)
+                for d in report.daily
+            ],
+            ai=AiUsageOut(by_model=ai.by_model, by_feature=ai.by_feature),
+        )
+
+
+class PackageOut(Body):
+    id: str
+    name: str
+    credits: Credits
+    bonus_credits: Credits
+    price_cents: int
+    currency: str
+    popular: bool
+
+    @classmethod
+    def of(cls, package: PackageInfo) -> "PackageOut":
+        return cls(
+            id=package.id,
+            name=package.name,
+            credits=package.credits,
+            bonus_credits=package.bonus_credits,
+            price_cents=package.price_minor,
+            currency=package.currency,
+            popular=package.popular,
+        )
+
+
+class DeductOut(Body):
+    transaction_id: int
+    new_balance: Credits
+
+    @classmethod
+    def of(cls, result: CreditResult) -> "DeductOut":
+        return cls(transaction_id=result.transaction_id, new_balance=result.new_balance)
+
+
+class ErrorBody(Body):
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+class ErrorOut(Body):
+    error: ErrorBody
+
+
+def _floats_for_decimals(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _floats_for_decimals(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_floats_for_decimals(item) for item in value]
+    return value

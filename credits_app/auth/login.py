@@ -1,0 +1,112 @@
+"""Register and sign in, with failed logins throttled per account and per client address.
+
+Failures are counted in the database (not process memory) so every app worker sees the same
+count. An account's count restarts after a successful login; an address's does not.
+"""
+
+import math
+from datetime import datetime, timedelta
+from functools import cache
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from credits_app.auth.accounts import UserInfo, create_user, normalize_email
+from credits_app.auth.errors import InvalidCredentials, TooManyAttempts
+from credits_app.auth.passwords import hash_password, verify_password
+from credits_app.auth.sessions import IssuedToken, start_session
+from credits_app.clock import utcnow
+from credits_app.credits.errors import InvalidArgument
+from credits_app.credits.wallet_service import as_utc
+from credits_app.db import unit_of_work
+from credits_app.models import LoginAttempt, User
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+THROTTLE_WINDOW = timedelta(minutes=15)
+
+
+def register(email: str, name: str, password: str) -> tuple[UserInfo, IssuedToken]:
+    """Create the account (and its wallet) and sign it in."""
+    check_password_policy(password)
+    with unit_of_work() as db:
+        user = create_user(email, name, password, session=db)
+        token = start_session(user.id, session=db)
+    return user, token
+
+
+def login(email: str, password: str, client_address: str) -> tuple[UserInfo, IssuedToken]:
+    """Check the password and open a session; `TooManyAttempts` once the window is used up."""
+    email = normalize_email(email)
+    _refuse_when_throttled(email, client_address)
+    user = _verified_user(email, password)
+    _record_attempt(email, client_address, succeeded=user is not None)
+    if user is None:
+        raise InvalidCredentials()
+    return user, start_session(user.id)
+
+
+def check_password_policy(password: str) -> None:
+    """Long enough to resist guessing, short enough not to be a hashing DoS."""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidArgument(
+            f"Password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
+            field="password",
+        )
+
+
+def _verified_user(email: str, password: str) -> UserInfo | None:
+    """The user when the password matches; hashes even for unknown emails to hide which exist."""
+    with unit_of_work() as db:
+        user = db.exec(select(User).where(col(User.email) == email)).first()
+    if user is None or user.password_hash is None or len(password) > MAX_PASSWORD_LENGTH:
+        verify_password(password[:MAX_PASSWORD_LENGTH], _dummy_hash())
+        return None
+    if not verify_password(password, user.password_hash):
+        return None
+    assert user.id is not None
+    return UserInfo(user.id, user.email, user.name)
+
+
+def _refuse_when_throttled(email: str, client_address: str) -> None:
+    since = utcnow() - THROTTLE_WINDOW
+    with unit_of_work() as db:
+        last_success = db.exec(
+            select(func.max(LoginAttempt.created_at)).where(
+                col(LoginAttempt.email) == email, col(LoginAttempt.succeeded).is_(True)
+            )
+        ).one()
+        account_since = max(since, as_utc(last_success)) if last_success else since
+        by_account = _failures(db, col(LoginAttempt.email) == email, account_since)
+        by_address = _failures(db, col(LoginAttempt.ip) == client_address, since)
+    for (count, oldest), allowed in (
+        (by_account, MAX_FAILURES_PER_ACCOUNT),
+        (by_address, MAX_FAILURES_PER_ADDRESS),
+    ):
+        if count >= allowed and oldest is not None:
+            wait = as_utc(oldest) + THROTTLE_WINDOW - utcnow()
+            raise TooManyAttempts(max(1, math.ceil(wait.total_seconds())))
+
+
+def _failures(db: Session, who: object, since: datetime) -> tuple[int, datetime | None]:
+    """How many failures matched `who` since `since`, and when the oldest of them happened."""
+    count, oldest = db.exec(
+        select(func.count(), func.min(LoginAttempt.created_at)).where(
+            who,  # type: ignore[arg-type]
+            col(LoginAttempt.succeeded).is_(False),
+            col(LoginAttempt.created_at) > since,
+        )
+    ).one()
+    return int(count), oldest
+
+
+def _record_attempt(email: str, client_address: str, *, succeeded: bool) -> None:
+    with unit_of_work() as db:
+        db.add(LoginAttempt(email=email, ip=client_address[:64], succeeded=succeeded))
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password("not-a-real-password")

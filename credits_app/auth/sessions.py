@@ -1,0 +1,73 @@
+"""Session tokens: random, shown to the client once, stored only as a SHA-256 digest.
+
+A bearer token and the browser cookie are the same kind of token, so programmatic clients and
+the UI share one revocable, expiring session table.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select, update
+
+from credits_app.auth.accounts import UserInfo
+from credits_app.auth.errors import NotAuthenticated
+from credits_app.clock import utcnow
+from credits_app.credits.wallet_service import as_utc
+from credits_app.db import unit_of_work
+from credits_app.models import AuthSession, User
+
+SESSION_LIFETIME = timedelta(days=30)
+TOKEN_PREFIX = "uc_"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new session's secret token (never stored) and when it stops working."""
+
+    token: str
+    expires_at: datetime
+
+
+def start_session(user_id: int, *, session: Session | None = None) -> IssuedToken:
+    """Open a session for the user and return its token."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = utcnow() + SESSION_LIFETIME
+    with unit_of_work(session) as db:
+        db.add(AuthSession(user_id=user_id, token_hash=token_digest(token), expires_at=expires_at))
+    return IssuedToken(token, expires_at)
+
+
+def user_for_token(token: str, *, session: Session | None = None) -> UserInfo:
+    """The signed-in user, or `NotAuthenticated` for an unknown, expired or revoked token."""
+    query = (
+        select(User, AuthSession)
+        .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+        .where(col(AuthSession.token_hash) == token_digest(token))
+    )
+    with unit_of_work(session) as db:
+        found = db.exec(query).first()
+        if found is None:
+            raise NotAuthenticated()
+        user, auth_session = found
+        if auth_session.revoked_at is not None or as_utc(auth_session.expires_at) <= utcnow():
+            raise NotAuthenticated()
+        assert user.id is not None
+        return UserInfo(user.id, user.email, user.name)
+
+
+def end_session(token: str, *, session: Session | None = None) -> None:
+    """Revoke the session (logout); revoking twice is harmless."""
+    with unit_of_work(session) as db:
+        db.exec(
+            update(AuthSession)
+            .where(col(AuthSession.token_hash) == token_digest(token))
+            .where(col(AuthSession.revoked_at).is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
+def token_digest(token: str) -> str:
+    """Tokens carry 256 random bits, so a fast hash is enough (no salt or KDF needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()

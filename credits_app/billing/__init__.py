@@ -1,0 +1,1 @@
+"""Buying credits: the package catalog, Stripe Checkout and fulfillment."""

@@ -1,0 +1,67 @@
+"""Spending on behalf of other platform services (marketplace, premium features, subscriptions).
+
+Their idempotency keys live in a namespace of their own (`service:`), so they cannot collide
+with keys the app itself uses, and a key is bound to one wallet: reusing it for another wallet
+is a conflict, like any other change of request under the same key (the ledger's own key
+check covers the same wallet).
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlmodel import Session
+
+from credits_app.credits.amounts import AmountInput
+from credits_app.credits.categories import OwnerKind
+from credits_app.credits.credit_service import (
+    CreditResult,
+    deduct_org_credits,
+    deduct_personal_credits,
+)
+from credits_app.credits.errors import IdempotencyConflict
+from credits_app.credits.wallet_service import WalletOwner, entries, wallets
+from credits_app.db import unit_of_work
+
+SERVICE_KEY_PREFIX = "service:"
+
+
+def deduct_for_service(
+    owner: WalletOwner,
+    amount: AmountInput,
+    *,
+    category: str,
+    description: str = "",
+    metadata: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> CreditResult:
+    """Deduct from exactly the named wallet (no fallback); a replayed key gives the original."""
+    key = SERVICE_KEY_PREFIX + idempotency_key if idempotency_key is not None else None
+    deduct = deduct_personal_credits if owner.kind is OwnerKind.USER else deduct_org_credits
+    with unit_of_work() as db:
+        if key is not None:
+            _refuse_key_of_another_wallet(db, owner, key)
+        return deduct(
+            owner.id,
+            amount,
+            category=category,
+            description=description,
+            metadata=metadata,
+            idempotency_key=key,
+            session=db,
+        )
+
+
+def _refuse_key_of_another_wallet(db: Session, owner: WalletOwner, key: str) -> None:
+    """Check-then-post must not race: Postgres serializes one key's requests with an advisory
+    lock held to commit; SQLite already holds its single write lock from BEGIN IMMEDIATE."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    used_by = db.execute(
+        select(wallets.c.owner_kind, wallets.c.owner_id)
+        .join(entries, entries.c.wallet_id == wallets.c.id)
+        .where(entries.c.idempotency_key == key)
+        .limit(1)
+    ).one_or_none()
+    if used_by is not None and tuple(used_by) != (owner.kind.value, owner.id):
+        raise IdempotencyConflict(key.removeprefix(SERVICE_KEY_PREFIX))
