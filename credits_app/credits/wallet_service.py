@@ -35,6 +35,7 @@ from credits_app.credits.errors import (
     MonthlyLimitReached,
     WalletNotFound,
 )
+from credits_app.credits.owners import WalletOwner as WalletOwner
 from credits_app.models import LedgerEntry, Organization, User, Wallet
 
 wallets = cast(Table, Wallet.__table__)  # type: ignore[attr-defined]
@@ -43,22 +44,6 @@ entries = cast(Table, LedgerEntry.__table__)  # type: ignore[attr-defined]
 MAX_DESCRIPTION_LENGTH = 500
 MAX_METADATA_BYTES = 16_384
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
-
-
-@dataclass(frozen=True)
-class WalletOwner:
-    """Whose wallet: a user's personal wallet or an organization's wallet."""
-
-    kind: OwnerKind
-    id: int
-
-    @classmethod
-    def user(cls, user_id: int) -> "WalletOwner":
-        return cls(OwnerKind.USER, user_id)
-
-    @classmethod
-    def org(cls, org_id: int) -> "WalletOwner":
-        return cls(OwnerKind.ORG, org_id)
 
 
 @dataclass(frozen=True)
@@ -236,18 +221,22 @@ def _explain_refusal(session: Session, owner: WalletOwner, draft: EntryDraft) ->
         if earlier is not None:
             return _replay(earlier, draft)
     wallet = require_wallet(session, owner)
-    if draft.amount < 0 and wallet.balance + draft.amount < 0:
-        raise InsufficientCredits(
-            required=units_to_credits(-draft.amount),
-            available=units_to_credits(wallet.balance),
+    if draft.amount > 0:
+        raise BalanceLimitExceeded(
+            "This credit would exceed the largest balance a wallet can hold."
         )
-    if draft.amount < 0 and wallet.monthly_limit is not None:
+    # The balance may have moved since our UPDATE was refused: judge by the limit, else it was
+    # the balance (a concurrent top-up must not turn a refusal into a different error).
+    used = wallet.spent_in(month_of(utcnow()))
+    if wallet.monthly_limit is not None and used + draft.spend_units() > wallet.monthly_limit:
         raise MonthlyLimitReached(
             required=units_to_credits(-draft.amount),
             monthly_limit=units_to_credits(wallet.monthly_limit),
-            used_this_month=units_to_credits(wallet.spent_in(month_of(utcnow()))),
+            used_this_month=units_to_credits(used),
         )
-    raise BalanceLimitExceeded("This credit would exceed the largest balance a wallet can hold.")
+    raise InsufficientCredits(
+        required=units_to_credits(-draft.amount), available=units_to_credits(wallet.balance)
+    )
 
 
 def _find_keyed_entry(session: Session, owner: WalletOwner, key: str) -> Row[Any] | None:

@@ -20,7 +20,7 @@ from credits_app.api.schemas import (
     UsageOut,
 )
 from credits_app.credits import ai_usage_report, credit_service, wallet_settings
-from credits_app.credits.wallet_service import WalletOwner
+from credits_app.credits.owners import WalletOwner
 
 router = api_router("credits")
 

@@ -9,8 +9,8 @@ from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import DeductOut, InternalDeductIn
 from credits_app.credits.categories import OwnerKind
+from credits_app.credits.owners import WalletOwner
 from credits_app.credits.service_deductions import deduct_for_service
-from credits_app.credits.wallet_service import WalletOwner
 
 router = api_router("internal")
 
