@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +71,7 @@ def running_app(
     *,
     backend_only: bool = False,
     ready_paths: tuple[str, ...] = ("/api/health",),
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[RunningApp]:
     """Serve the production app on one free port until the block ends."""
     port = free_port()
@@ -82,7 +83,7 @@ def running_app(
         process = subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
-            env=app_environment(database_url),
+            env=app_environment(database_url, **(env or {})),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
