@@ -213,3 +213,84 @@ class CreditPackage(SQLModel, table=True):
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
     sort_order: int = Field(default=0, nullable=False)
     created_at: datetime = _timestamp_column()
+
+
+class Purchase(SQLModel, table=True):
+    """One attempt to buy a package: a snapshot of who pays what for how many credits.
+
+    Fulfillment flips `status` to fulfilled and credits the wallet in one transaction; the
+    unique Stripe session id (and the ledger's unique idempotency key derived from it) make a
+    second fulfillment impossible. Refunds and disputes are tracked cumulatively here and
+    booked as new ledger entries.
+    """
+
+    __tablename__ = "purchases"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'fulfilled', 'failed', 'expired')", name="status_known"
+        ),
+        CheckConstraint(f"owner_kind IN ({sql_in_list(OwnerKind)})", name="owner_kind_known"),
+        CheckConstraint("credits > 0 AND price_minor > 0", name="amounts_positive"),
+        Index("ix_purchases_owner", "owner_kind", "owner_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_kind: str = Field(max_length=8)
+    owner_id: int
+    buyer_user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
+    )
+    package_id: str = Field(max_length=64)
+    credits: int = Field(sa_type=BigInteger, nullable=False)  # units, bonus included
+    bonus_credits: int = Field(default=0, sa_type=BigInteger, nullable=False)  # units
+    price_minor: int = Field(sa_type=BigInteger, nullable=False)
+    currency: str = Field(max_length=3)
+    status: str = Field(default="pending", max_length=16)
+    stripe_session_id: str | None = Field(
+        default=None, sa_column=Column(String(255), unique=True, nullable=True)
+    )
+    stripe_payment_intent_id: str | None = Field(
+        default=None, sa_column=Column(String(255), nullable=True, index=True)
+    )
+    ledger_entry_id: int | None = Field(default=None, sa_type=BigInteger)
+    refunded_minor: int = Field(default=0, sa_type=BigInteger, nullable=False)
+    clawed_back: int = Field(default=0, sa_type=BigInteger, nullable=False)  # units
+    clawback_shortfall: int = Field(default=0, sa_type=BigInteger, nullable=False)  # units
+    disputed_held: int = Field(default=0, sa_type=BigInteger, nullable=False)  # units
+    dispute_status: str | None = Field(default=None, max_length=16)
+    created_at: datetime = _timestamp_column()
+    fulfilled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    updated_at: datetime = _timestamp_column()
+
+
+class StripeEvent(SQLModel, table=True):
+    """A webhook event already handled; a redelivery of the same id is acknowledged, not redone."""
+
+    __tablename__ = "stripe_events"
+
+    id: str = Field(sa_column=Column(String(255), primary_key=True))
+    type: str = Field(max_length=100)
+    outcome: str = Field(max_length=100)
+    received_at: datetime = _timestamp_column()
+
+
+class SimulatedCheckoutSession(SQLModel, table=True):
+    """The local Stripe simulator's Checkout Sessions (dev only; unused with a real key).
+
+    Keeps exactly what the client sent (params, idempotency key), so tests can check the
+    request, and what a real session would report back (status, payment status).
+    """
+
+    __tablename__ = "simulated_checkout_sessions"
+
+    id: str = Field(sa_column=Column(String(255), primary_key=True))
+    idempotency_key: str | None = Field(
+        default=None, sa_column=Column(String(255), unique=True, nullable=True)
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonDocument, nullable=False)
+    )
+    status: str = Field(default="open", max_length=16)
+    payment_status: str = Field(default="unpaid", max_length=16)
+    payment_intent_id: str = Field(max_length=255)
+    created_at: datetime = _timestamp_column()

@@ -3,7 +3,17 @@
 from fastapi import FastAPI
 
 from credits_app.api.errors import install_error_handlers
-from credits_app.api.routes import auth, credits, health, internal, orgs, packages
+from credits_app.api.routes import (
+    auth,
+    credits,
+    health,
+    internal,
+    orgs,
+    packages,
+    purchases,
+    stripe_simulator,
+    stripe_webhook,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -19,7 +29,8 @@ def create_api() -> FastAPI:
         redoc_url=None,
         max_body_size=MAX_BODY_BYTES,
     )
-    for module in (health, auth, orgs, packages, credits, internal):
+    routers = (health, auth, orgs, packages, credits, purchases, internal, stripe_webhook)
+    for module in (*routers, stripe_simulator):
         api.include_router(module.router, prefix="/api")
     install_error_handlers(api)
     return api

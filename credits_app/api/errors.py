@@ -32,7 +32,10 @@ STATUS_BY_CODE = {
     "service_api_disabled": 404,
     "idempotency_conflict": 409,
     "already_exists": 409,
+    "purchase_mismatch": 409,
     "too_many_attempts": 429,
+    "payment_provider_error": 502,
+    "stripe_not_configured": 503,
 }
 CODE_BY_HTTP_STATUS = {
     400: "bad_request",

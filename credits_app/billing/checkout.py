@@ -1,0 +1,139 @@
+"""Start a purchase: a pending purchase row priced from the catalog, then a Stripe Checkout Session.
+
+The client names only a package; owner, credits and price are snapshotted from the server's
+catalog. The Stripe call carries an idempotency key derived from the purchase, so a retried
+call can never open a second session for it.
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from credits_app.billing.packages import PackageInfo, get_active_package
+from credits_app.billing.stripe_gateway import stripe_client
+from credits_app.clock import utcnow
+from credits_app.credits.amounts import format_balance
+from credits_app.credits.errors import CreditsError
+from credits_app.credits.owners import WalletOwner
+from credits_app.db import unit_of_work
+from credits_app.models import Purchase
+from credits_app.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentProviderError(CreditsError):
+    """Stripe could not open a Checkout Session; the purchase is marked failed, nothing charged."""
+
+    code = "payment_provider_error"
+
+
+@dataclass(frozen=True)
+class CheckoutStarted:
+    """Where to send the buyer, and the session that will report back."""
+
+    purchase_id: int
+    checkout_url: str
+    session_id: str
+
+
+def start_checkout(
+    buyer_user_id: int, owner: WalletOwner, package_id: str, *, return_path: str
+) -> CheckoutStarted:
+    """Create the pending purchase and its Checkout Session; `return_path` is the credits page."""
+    package = get_active_package(package_id)
+    purchase_id = _create_pending_purchase(buyer_user_id, owner, package)
+    try:
+        session = stripe_client().v1.checkout.sessions.create(
+            params=checkout_session_params(purchase_id, package, owner, return_path),  # type: ignore[arg-type]
+            options={"idempotency_key": checkout_idempotency_key(purchase_id)},
+        )
+    except stripe.StripeError as error:
+        logger.error("Checkout Session for purchase %s failed: %s", purchase_id, error)
+        _set_status(purchase_id, "failed")
+        raise PaymentProviderError("The payment provider is unavailable; try again.") from None
+    _attach_session(purchase_id, session.id)
+    assert session.url is not None
+    return CheckoutStarted(purchase_id, session.url, session.id)
+
+
+def checkout_idempotency_key(purchase_id: int) -> str:
+    """Stripe's retry key for the one Checkout Session a purchase may have."""
+    return f"purchase-{purchase_id}-checkout-session"
+
+
+def purchase_metadata(purchase_id: int, package: PackageInfo, owner: WalletOwner) -> dict[str, str]:
+    """Metadata on the session and its payment intent, to find the purchase from any event."""
+    return {
+        "purchase_id": str(purchase_id),
+        "package_id": package.id,
+        "wallet": f"{owner.kind.value}:{owner.id}",
+    }
+
+
+def checkout_session_params(
+    purchase_id: int, package: PackageInfo, owner: WalletOwner, return_path: str
+) -> dict[str, Any]:
+    """The Checkout Session request: one catalog-priced line item, ids in metadata."""
+    base_url = get_settings().app_base_url.rstrip("/")
+    metadata = purchase_metadata(purchase_id, package, owner)
+    return {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": package.currency,
+                    "unit_amount": package.price_minor,
+                    "product_data": {
+                        "name": f"{package.name}: {format_balance(package.total_credits)} credits"
+                    },
+                },
+            }
+        ],
+        "client_reference_id": str(purchase_id),
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+        "success_url": (
+            f"{base_url}{return_path}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}"
+        ),
+        "cancel_url": f"{base_url}{return_path}?checkout=cancel",
+    }
+
+
+def _create_pending_purchase(buyer_user_id: int, owner: WalletOwner, package: PackageInfo) -> int:
+    with unit_of_work() as db:
+        purchase = Purchase(
+            owner_kind=owner.kind.value,
+            owner_id=owner.id,
+            buyer_user_id=buyer_user_id,
+            package_id=package.id,
+            credits=int(package.total_credits.scaleb(4)),
+            bonus_credits=int(package.bonus_credits.scaleb(4)),
+            price_minor=package.price_minor,
+            currency=package.currency,
+        )
+        db.add(purchase)
+        db.flush()
+        assert purchase.id is not None
+        return purchase.id
+
+
+def _attach_session(purchase_id: int, session_id: str) -> None:
+    with unit_of_work() as db:
+        purchase = db.get(Purchase, purchase_id)
+        assert purchase is not None
+        purchase.stripe_session_id = session_id
+        purchase.updated_at = utcnow()
+        db.add(purchase)
+
+
+def _set_status(purchase_id: int, status: str) -> None:
+    with unit_of_work() as db:
+        purchase = db.get(Purchase, purchase_id)
+        if purchase is not None:
+            purchase.status = status
+            purchase.updated_at = utcnow()
+            db.add(purchase)

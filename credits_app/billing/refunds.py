@@ -1,0 +1,156 @@
+"""Take back credits when the money goes back: refunds (cumulative) and disputes (hold, release).
+
+Refunds: Stripe's `charge.refunded` carries the charge's cumulative `amount_refunded`, so each
+event says where the total stands and partial refunds add up; an older event arriving late is
+ignored. The credits owed back are the refunded share of the purchase, rounded up to a unit.
+Never below zero: when the buyer already spent the credits, we take what is there and record
+the rest as `clawback_shortfall` on the purchase (and in the entry's metadata).
+Disputes: an opened dispute holds back the disputed share; a won dispute gives it back, a lost
+one keeps it.
+"""
+
+import logging
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+from sqlmodel import select as sqlmodel_select
+
+from credits_app.clock import utcnow
+from credits_app.credits.categories import OwnerKind, TransactionType
+from credits_app.credits.owners import WalletOwner
+from credits_app.credits.wallet_service import EntryDraft, post_entry, wallets
+from credits_app.db import unit_of_work
+from credits_app.models import Purchase
+
+logger = logging.getLogger(__name__)
+
+
+class ReversalOutcome(StrEnum):
+    """What a refund or dispute event did."""
+
+    APPLIED = "applied"
+    ALREADY_APPLIED = "already_applied"
+    UNKNOWN_PAYMENT = "unknown_payment"
+    NOTHING_TO_DO = "nothing_to_do"
+
+
+def apply_charge_refund(payment_intent_id: str, amount_refunded: int) -> ReversalOutcome:
+    """Bring the clawed-back credits up to the refunded share `amount_refunded` represents."""
+    with unit_of_work() as db:
+        purchase = _fulfilled_purchase(db, payment_intent_id)
+        if purchase is None:
+            return ReversalOutcome.UNKNOWN_PAYMENT
+        if amount_refunded <= purchase.refunded_minor:
+            return ReversalOutcome.ALREADY_APPLIED
+        refunded = min(amount_refunded, purchase.price_minor)
+        owed_in_total = -(-purchase.credits * refunded // purchase.price_minor)  # round up
+        owed_now = owed_in_total - purchase.clawed_back - purchase.clawback_shortfall
+        taken = _take_back(
+            db, purchase, owed_now, f"stripe-refund:{payment_intent_id}:{amount_refunded}"
+        )
+        purchase.clawed_back += taken
+        purchase.clawback_shortfall += owed_now - taken
+        purchase.refunded_minor = amount_refunded
+        _touch(db, purchase)
+    return ReversalOutcome.APPLIED
+
+
+def hold_for_dispute(
+    payment_intent_id: str, dispute_id: str, disputed_minor: int
+) -> ReversalOutcome:
+    """A dispute was opened: hold back the disputed share of the purchase's credits."""
+    with unit_of_work() as db:
+        purchase = _fulfilled_purchase(db, payment_intent_id)
+        if purchase is None:
+            return ReversalOutcome.UNKNOWN_PAYMENT
+        if purchase.dispute_status is not None:
+            return ReversalOutcome.ALREADY_APPLIED
+        share = min(disputed_minor, purchase.price_minor)
+        owed = -(-purchase.credits * share // purchase.price_minor)
+        owed = min(owed, purchase.credits - purchase.clawed_back)
+        purchase.disputed_held = _take_back(db, purchase, owed, f"stripe-dispute:{dispute_id}")
+        purchase.dispute_status = "open"
+        _touch(db, purchase)
+    return ReversalOutcome.APPLIED
+
+
+def close_dispute(payment_intent_id: str, dispute_id: str, won: bool) -> ReversalOutcome:
+    """A dispute closed: give the held credits back when won, keep them when lost."""
+    with unit_of_work() as db:
+        purchase = _fulfilled_purchase(db, payment_intent_id)
+        if purchase is None:
+            return ReversalOutcome.UNKNOWN_PAYMENT
+        if purchase.dispute_status != "open":
+            return ReversalOutcome.ALREADY_APPLIED
+        if won and purchase.disputed_held > 0:
+            _post(db, purchase, purchase.disputed_held, f"stripe-dispute-won:{dispute_id}")
+        else:
+            purchase.clawed_back += purchase.disputed_held
+        purchase.disputed_held = 0
+        purchase.dispute_status = "won" if won else "lost"
+        _touch(db, purchase)
+    return ReversalOutcome.APPLIED
+
+
+def _take_back(db: Session, purchase: Purchase, owed: int, key: str) -> int:
+    """Debit up to `owed` units, never more than the balance; returns what was taken."""
+    if owed <= 0:
+        return 0
+    owner = _owner(purchase)
+    balance = db.execute(
+        select(wallets.c.balance)
+        .where(wallets.c.owner_kind == owner.kind.value, wallets.c.owner_id == owner.id)
+        .with_for_update()
+    ).scalar_one()
+    taken = min(owed, int(balance))
+    if taken < owed:
+        logger.warning(
+            "Purchase %s: %s units owed back but only %s available", purchase.id, owed, taken
+        )
+    if taken > 0:
+        _post(db, purchase, -taken, key, owed=owed)
+    return taken
+
+
+def _post(db: Session, purchase: Purchase, amount: int, key: str, owed: int | None = None) -> None:
+    metadata: dict[str, object] = {"purchaseId": purchase.id, "reason": key.split(":")[0]}
+    if owed is not None and owed != -amount:
+        metadata["shortfall"] = owed + amount
+    draft = EntryDraft(
+        type=TransactionType.REFUND
+        if key.startswith("stripe-refund")
+        else TransactionType.ADJUSTMENT,
+        amount=amount,
+        description=_description(key, amount),
+        metadata=metadata,
+        idempotency_key=key,
+    )
+    post_entry(db, _owner(purchase), draft)
+
+
+def _description(key: str, amount: int) -> str:
+    if key.startswith("stripe-refund"):
+        return "Payment refunded: purchased credits taken back"
+    if amount < 0:
+        return "Payment disputed: purchased credits on hold"
+    return "Dispute won: held credits returned"
+
+
+def _fulfilled_purchase(db: Session, payment_intent_id: str) -> Purchase | None:
+    query = (
+        sqlmodel_select(Purchase)
+        .where(col(Purchase.stripe_payment_intent_id) == payment_intent_id)
+        .where(col(Purchase.status) == "fulfilled")
+        .with_for_update()
+    )
+    return db.exec(query).first()
+
+
+def _owner(purchase: Purchase) -> WalletOwner:
+    return WalletOwner(OwnerKind(purchase.owner_kind), purchase.owner_id)
+
+
+def _touch(db: Session, purchase: Purchase) -> None:
+    purchase.updated_at = utcnow()
+    db.add(purchase)

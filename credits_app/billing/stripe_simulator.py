@@ -1,0 +1,216 @@
+"""The local Stripe simulator: a small fake of Stripe's Checkout Session API, in Stripe's format.
+
+Used only when no `STRIPE_SECRET_KEY` is set (the embedded default) and by the tests' fake
+Stripe server. It answers what our code asks of Stripe (create and retrieve Checkout Sessions,
+with idempotency keys) in Stripe's wire format: form-encoded requests, JSON objects back. The
+"Pay" button signs a real `checkout.session.completed` event with the webhook secret and hands
+it to the same webhook handler Stripe's deliveries reach. Test mode only: no money moves.
+"""
+
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import stripe
+from sqlalchemy.exc import IntegrityError
+
+from credits_app.billing.stripe_gateway import webhook_secret
+from credits_app.db import unit_of_work
+from credits_app.models import SimulatedCheckoutSession
+from credits_app.settings import get_settings
+
+SESSIONS_PATH = "/v1/checkout/sessions"
+API_VERSION = "2025-10-29.clover"
+
+
+def handle_api_request(
+    method: str, path: str, body: str, idempotency_key: str | None
+) -> tuple[int, dict[str, Any]]:
+    """One Stripe API call: (HTTP status, JSON object) exactly as Stripe would shape it."""
+    if method.upper() == "POST" and path == SESSIONS_PATH:
+        return create_session(decode_form(body), idempotency_key)
+    if method.upper() == "GET" and path.startswith(SESSIONS_PATH + "/"):
+        session_id = path.removeprefix(SESSIONS_PATH + "/")
+        found = find_session(session_id)
+        return (200, found) if found else _missing(session_id)
+    return 404, _error("invalid_request_error", f"Unrecognized request URL ({method} {path}).")
+
+
+def create_session(
+    params: dict[str, Any], idempotency_key: str | None
+) -> tuple[int, dict[str, Any]]:
+    """Open a session, or replay the one created under the same idempotency key."""
+    if idempotency_key:
+        earlier = _session_row_by_key(idempotency_key)
+        if earlier is not None:
+            return _replay(earlier, params)
+    row = SimulatedCheckoutSession(
+        id="cs_test_sim_" + secrets.token_hex(12),
+        idempotency_key=idempotency_key,
+        params=params,
+        payment_intent_id="pi_sim_" + secrets.token_hex(12),
+    )
+    try:
+        with unit_of_work() as db:
+            db.add(row)
+    except IntegrityError:  # a concurrent retry with the same key won
+        earlier = _session_row_by_key(idempotency_key or "")
+        assert earlier is not None
+        return _replay(earlier, params)
+    return 200, session_object(row)
+
+
+def find_session(session_id: str) -> dict[str, Any] | None:
+    """The session as Stripe's retrieve call returns it, or None."""
+    with unit_of_work() as db:
+        row = db.get(SimulatedCheckoutSession, session_id)
+    return session_object(row) if row else None
+
+
+def complete_session(session_id: str, *, paid: bool = True) -> dict[str, Any]:
+    """The buyer finished checkout: paid now (card) or later (async methods)."""
+    with unit_of_work() as db:
+        row = db.get(SimulatedCheckoutSession, session_id)
+        if row is None:
+            raise LookupError(session_id)
+        row.status = "complete"
+        row.payment_status = "paid" if paid else "unpaid"
+        db.add(row)
+        db.flush()
+        return session_object(row)
+
+
+def pay_and_notify(session_id: str) -> str:
+    """The simulator's Pay button: complete the session, deliver the signed event, return the
+    success URL. The event goes through the real webhook verification and fulfillment."""
+    from credits_app.billing.webhooks import handle_stripe_webhook
+
+    session = complete_session(session_id)
+    payload, header = signed_event("checkout.session.completed", session, webhook_secret())
+    handle_stripe_webhook(payload, header)
+    return str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session_id)
+
+
+def signed_event(
+    event_type: str, data_object: Mapping[str, Any], secret: str, *, timestamp: int | None = None
+) -> tuple[bytes, str]:
+    """A Stripe event body and its `Stripe-Signature` header, signed like Stripe signs them."""
+    event = {
+        "id": "evt_sim_" + secrets.token_hex(12),
+        "object": "event",
+        "api_version": API_VERSION,
+        "created": int(time.time()),
+        "livemode": False,
+        "type": event_type,
+        "data": {"object": dict(data_object)},
+    }
+    payload = json.dumps(event)
+    stamp = int(time.time()) if timestamp is None else timestamp
+    signature = stripe.WebhookSignature._compute_signature(f"{stamp}.{payload}", secret)
+    return payload.encode(), f"t={stamp},v1={signature}"
+
+
+def session_object(row: SimulatedCheckoutSession) -> dict[str, Any]:
+    """A `checkout.session` object with the fields our code and a browser need."""
+    params = row.params
+    line_items = params.get("line_items") or []
+    amount_total = sum(
+        int(item.get("price_data", {}).get("unit_amount", 0)) * int(item.get("quantity", 1))
+        for item in line_items
+    )
+    currency = line_items[0].get("price_data", {}).get("currency") if line_items else None
+    base_url = get_settings().app_base_url.rstrip("/")
+    return {
+        "id": row.id,
+        "object": "checkout.session",
+        "livemode": False,
+        "mode": params.get("mode", "payment"),
+        "status": row.status,
+        "payment_status": row.payment_status,
+        "amount_total": amount_total,
+        "amount_subtotal": amount_total,
+        "currency": currency,
+        "client_reference_id": params.get("client_reference_id"),
+        "metadata": params.get("metadata") or {},
+        "payment_intent": row.payment_intent_id if row.status == "complete" else None,
+        "success_url": params.get("success_url"),
+        "cancel_url": params.get("cancel_url"),
+        "url": f"{base_url}/api/stripe-simulator/checkout/{row.id}",
+        "created": int(row.created_at.timestamp()),
+        "line_items_summary": [
+            item.get("price_data", {}).get("product_data", {}).get("name") for item in line_items
+        ],
+    }
+
+
+def decode_form(body: str) -> dict[str, Any]:
+    """Stripe's form encoding (`line_items[0][price_data][currency]=usd`) back to nested JSON."""
+    root: dict[str, Any] = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        head, _, rest = key.partition("[")
+        parts = [head] + [p.rstrip("]") for p in rest.split("[")] if rest else [head]
+        node = root
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    converted: dict[str, Any] = _lists(root)
+    return converted
+
+
+def _lists(node: Any) -> Any:
+    """Dicts keyed 0..n become lists; values stay the strings the client sent, as at Stripe."""
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _lists(value) for key, value in node.items()}
+    if converted and all(key.isdigit() for key in converted):
+        return [converted[key] for key in sorted(converted, key=int)]
+    return converted
+
+
+class SimulatorHTTPClient(stripe.HTTPClient):
+    """stripe-python's transport, answered in-process by the simulator instead of the network."""
+
+    name = "credits-simulator"
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        **_: Any,
+    ) -> tuple[str, int, dict[str, str]]:
+        body = post_data.decode() if isinstance(post_data, bytes) else (post_data or "")
+        key = dict(headers or {}).get("Idempotency-Key")
+        status, obj = handle_api_request(method, urlsplit(url).path, body, key)
+        return json.dumps(obj), status, {"request-id": "req_sim_" + secrets.token_hex(6)}
+
+    def close(self) -> None:
+        """Nothing to close: no sockets."""
+
+
+def _session_row_by_key(key: str) -> SimulatedCheckoutSession | None:
+    with unit_of_work() as db:
+        return db.query(SimulatedCheckoutSession).filter_by(idempotency_key=key).first()
+
+
+def _replay(row: SimulatedCheckoutSession, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    if row.params != params:
+        message = "Keys for idempotent requests can only be used with the same parameters."
+        return 400, _error("idempotency_error", message)
+    return 200, session_object(row)
+
+
+def _missing(session_id: str) -> tuple[int, dict[str, Any]]:
+    message = f"No such checkout.session: '{session_id}'"
+    return 404, _error("invalid_request_error", message, code="resource_missing")
+
+
+def _error(kind: str, message: str, code: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"type": kind, "message": message}
+    if code:
+        error["code"] = code
+    return {"error": error}
