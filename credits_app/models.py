@@ -107,6 +107,7 @@ class Wallet(SQLModel, table=True):
         UniqueConstraint("owner_kind", "owner_id", name="uq_wallets_owner"),
         CheckConstraint("balance >= 0", name="balance_not_negative"),
         CheckConstraint(f"owner_kind IN ({sql_in_list(OwnerKind)})", name="owner_kind_known"),
+        CheckConstraint("held >= 0", name="held_not_negative"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -122,6 +123,9 @@ class Wallet(SQLModel, table=True):
     spent_this_month: int = Field(
         default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
     )
+    # Credits reserved by in-flight AI requests (`credits/credit_holds.py`): not spendable by
+    # anything else until settled or released; never part of the ledger.
+    held: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     created_at: datetime = _timestamp_column()
 
 
@@ -294,3 +298,24 @@ class SimulatedCheckoutSession(SQLModel, table=True):
     payment_status: str = Field(default="unpaid", max_length=16)
     payment_intent_id: str = Field(max_length=255)
     created_at: datetime = _timestamp_column()
+
+
+class CreditHold(SQLModel, table=True):
+    """Credits reserved for one in-flight AI request, settled to a ledger entry or released."""
+
+    __tablename__ = "credit_holds"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status IN ('active', 'settled', 'released')", name="status_known"),
+        Index("ix_credit_holds_wallet_status", "wallet_id", "status", "created_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    wallet_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("wallets.id", ondelete="RESTRICT"), nullable=False)
+    )
+    amount: int = Field(sa_type=BigInteger, nullable=False)  # units
+    status: str = Field(default="active", max_length=16)
+    entry_id: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = _timestamp_column()
+    closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from credits_app.api.errors import install_error_handlers
 from credits_app.api.routes import (
+    ai_chat,
     auth,
     credits,
     health,
@@ -29,8 +30,8 @@ def create_api() -> FastAPI:
         redoc_url=None,
         max_body_size=MAX_BODY_BYTES,
     )
-    routers = (health, auth, orgs, packages, credits, purchases, internal, stripe_webhook)
-    for module in (*routers, stripe_simulator):
+    routers = (health, auth, orgs, packages, credits, purchases, ai_chat, internal)
+    for module in (*routers, stripe_webhook, stripe_simulator):
         api.include_router(module.router, prefix="/api")
     install_error_handlers(api)
     return api

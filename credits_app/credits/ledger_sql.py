@@ -8,7 +8,9 @@ records it, in the same transaction:
 - SQLite cannot UPDATE inside a CTE, so it runs the same UPDATE, then the INSERT. SQLite admits
   one writer at a time (BEGIN IMMEDIATE, see db.py), so nothing can slip in between.
 
-Guards, identical on both: the balance stays within [0, max_balance]; a spend (`:spend`, the
+Guards, identical on both: the balance stays within [held, max_balance], so credits reserved
+by in-flight requests (`held`, see credit_holds.py) cannot be spent by anyone else; `:release`
+returns a reservation in the same move that settles it; a spend (`:spend`, the
 units a usage entry takes) keeps the month's spending within the wallet's monthly limit, counted
 in `spent_this_month` for the UTC month `spend_month` (a new month starts from zero; a
 backdated entry never moves the month back); a keyed request moves
@@ -27,14 +29,17 @@ from credits_app.models import JsonDocument
 _MOVE_BALANCE = """
     UPDATE wallets SET
         balance = balance + :amount,
+        held = held - :release,
         spent_this_month = CASE
             WHEN spend_month = :spend_month THEN spent_this_month + :spend
             WHEN spend_month > :spend_month THEN spent_this_month
             ELSE :spend END,
         spend_month = CASE WHEN spend_month > :spend_month THEN spend_month ELSE :spend_month END
     WHERE owner_kind = :owner_kind AND owner_id = :owner_id
-      AND balance + :amount BETWEEN 0 AND :max_balance
-      AND (:spend = 0 OR monthly_limit IS NULL OR :spend + CASE
+      AND held >= :release
+      AND balance + :amount >= held - :release
+      AND balance + :amount <= :max_balance
+      AND (:spend = 0 OR monthly_limit IS NULL OR :spend + held - :release + CASE
             WHEN spend_month = :spend_month THEN spent_this_month ELSE 0 END <= monthly_limit)
       AND NOT EXISTS (
           SELECT 1 FROM ledger_entries AS earlier
@@ -68,6 +73,7 @@ _BIND_TYPES: dict[str, TypeEngine[Any]] = {
     "amount": BigInteger(),
     "idempotency_key": String(),
     "spend": BigInteger(),
+    "release": BigInteger(),
     "spend_month": Date(),
 }
 
@@ -106,6 +112,7 @@ UNDO_MOVE = _typed(
     """
     UPDATE wallets SET
         balance = balance - :amount,
+        held = held + :release,
         spent_this_month = spent_this_month
             - CASE WHEN spend_month = :spend_month THEN :spend ELSE 0 END
     WHERE id = :wallet_id
