@@ -115,6 +115,12 @@ class WalletState:
     critical_threshold: int | None
     spend_month: date | None
     spent_this_month: int
+    held: int
+
+    @property
+    def available(self) -> int:
+        """What can be spent now: the balance minus credits reserved by in-flight requests."""
+        return self.balance - self.held
 
     def spent_in(self, month: date) -> int:
         """Usage units spent in the UTC month starting on `month` (0 once a new month began)."""
@@ -137,6 +143,7 @@ def find_wallet(session: Session, owner: WalletOwner) -> WalletState | None:
             wallets.c.critical_threshold,
             wallets.c.spend_month,
             wallets.c.spent_this_month,
+            wallets.c.held,
         ).where(_owned_by(owner))
     ).one_or_none()
     return WalletState(*row) if row else None
@@ -161,10 +168,15 @@ def open_wallet(session: Session, owner: WalletOwner) -> int:
     return wallet_id
 
 
-def post_entry(session: Session, owner: WalletOwner, draft: EntryDraft) -> PostedEntry:
-    """Move the balance by `draft.amount` and append its ledger row, exactly once per key."""
+def post_entry(
+    session: Session, owner: WalletOwner, draft: EntryDraft, *, release: int = 0
+) -> PostedEntry:
+    """Move the balance by `draft.amount` and append its ledger row, exactly once per key.
+
+    `release` returns that many held units in the same statement (settling a credit hold).
+    """
     created_at = utcnow()
-    params = _entry_params(owner, draft, created_at)
+    params = _entry_params(owner, draft, created_at) | {"release": release}
     if session.get_bind().dialect.name == "postgresql":
         row = session.execute(ledger_sql.POSTGRES_POST_ENTRY, params).one_or_none()
         moved = tuple(row) if row else None
@@ -227,15 +239,20 @@ def _explain_refusal(session: Session, owner: WalletOwner, draft: EntryDraft) ->
         )
     # The balance may have moved since our UPDATE was refused: judge by the limit, else it was
     # the balance (a concurrent top-up must not turn a refusal into a different error).
+    # Only a spend can hit the limit (the UPDATE skips the check when `:spend = 0`): a non-usage
+    # debit must not be blamed on it, even when a lowered limit is already exceeded.
     used = wallet.spent_in(month_of(utcnow()))
-    if wallet.monthly_limit is not None and used + draft.spend_units() > wallet.monthly_limit:
+    spend = draft.spend_units()
+    reserved = used + wallet.held  # credits held by in-flight requests count as spent
+    if spend > 0 and wallet.monthly_limit is not None and reserved + spend > wallet.monthly_limit:
         raise MonthlyLimitReached(
             required=units_to_credits(-draft.amount),
             monthly_limit=units_to_credits(wallet.monthly_limit),
             used_this_month=units_to_credits(used),
         )
     raise InsufficientCredits(
-        required=units_to_credits(-draft.amount), available=units_to_credits(wallet.balance)
+        required=units_to_credits(-draft.amount),
+        available=units_to_credits(max(wallet.available, 0)),
     )
 
 
