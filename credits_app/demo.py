@@ -18,7 +18,17 @@ from credits_app.auth.accounts import (
 )
 from credits_app.clock import frozen_at, utcnow
 from credits_app.credits import credit_service
+from credits_app.credits.ai_credit_service import (
+    chat_cost_units,
+    image_cost_units,
+    stt_cost_units,
+    tts_cost_units,
+)
+from credits_app.credits.ai_usage_metadata import AiFeature
+from credits_app.credits.amounts import units_to_credits
 from credits_app.credits.categories import CreditUsageCategory
+from credits_app.credits.owners import WalletOwner
+from credits_app.credits.wallet_settings import update_wallet_settings
 from credits_app.settings import get_settings
 
 HISTORY_DAYS = 14
@@ -31,6 +41,13 @@ PERSONAL_SPENDING = [
     (5, CreditUsageCategory.AI_USAGE, "31.75", "2Bot chat: gpt-4o"),
     (3, CreditUsageCategory.SUBSCRIPTION, "500", "Pro plan, monthly"),
     (1, CreditUsageCategory.AI_USAGE, "22.4", "2Bot speech-to-text: 4 min"),
+]
+# (days ago, model, feature, units from the rate card, input tokens, output tokens)
+AI_CHARGES = [
+    (6, "gpt-4o-mini", AiFeature.CHAT, chat_cost_units("gpt-4o-mini", 1200, 800), 1200, 800),
+    (4, "dall-e-3", AiFeature.IMAGE, image_cost_units("dall-e-3", "1024x1024"), 0, 0),
+    (2, "tts-1", AiFeature.TTS, tts_cost_units("tts-1", 2400), 0, 0),
+    (1, "whisper-1", AiFeature.STT, stt_cost_units("whisper-1", 150), 0, 0),
 ]
 ORG_SPENDING = [
     (12, CreditUsageCategory.AI_USAGE, "820", "Team chat assistant"),
@@ -61,6 +78,8 @@ def load_demo_data() -> DemoAccounts:
         else create_organization(user.id, "Demo Org", settings.demo_org_slug)
     )
     _fund_and_spend(user, org)
+    _use_ai(user)
+    _configure_wallets(user, org)
     return DemoAccounts(user, org)
 
 
@@ -86,3 +105,31 @@ def _fund_and_spend(user: UserInfo, org: OrgInfo) -> None:
                     description=description,
                     idempotency_key=f"demo:spend:{index}",
                 )
+
+
+def _use_ai(user: UserInfo) -> None:
+    """A few 2Bot charges with model/feature/token metadata, priced by the real rate card."""
+    for index, (days_ago, model, feature, units, tokens_in, tokens_out) in enumerate(AI_CHARGES):
+        metadata: dict[str, object] = {"model": model, "feature": feature.value}
+        if tokens_in or tokens_out:
+            metadata |= {"inputTokens": tokens_in, "outputTokens": tokens_out}
+        with frozen_at(utcnow() - timedelta(days=days_ago)):
+            credit_service.deduct_personal_credits(
+                user.id,
+                units_to_credits(units),
+                category=CreditUsageCategory.AI_USAGE,
+                description=f"2Bot {feature.value}: {model}",
+                metadata=metadata,
+                idempotency_key=f"demo:ai:{index}",
+            )
+
+
+def _configure_wallets(user: UserInfo, org: OrgInfo) -> None:
+    """Thresholds and a monthly limit, so the demo shows statuses and limit progress."""
+    update_wallet_settings(
+        WalletOwner.user(user.id),
+        {"monthly_limit": 2500, "low_threshold": 1000, "critical_threshold": 200},
+    )
+    update_wallet_settings(
+        WalletOwner.org(org.id), {"low_threshold": 10000, "critical_threshold": 2000}
+    )
