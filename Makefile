@@ -4,8 +4,10 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 3000
+APP_BASE_URL ?= http://localhost:$(PORT)
 
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export APP_BASE_URL
 export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
@@ -34,6 +36,9 @@ e2e: $(VENV)/.installed-dev chromium
 
 bench: $(VENV)/.installed-dev  ## Ledger throughput vs pgbench (needs a local Postgres)
 	$(PY) bench/ledger_bench.py
+
+bench-webhooks: $(VENV)/.installed-dev  ## Webhook fulfillment throughput, 5x duplicate deliveries (needs a local Postgres)
+	$(PY) bench/webhook_bench.py
 
 chromium:  ## Debian's Chromium for the Playwright tests (Playwright cannot download browsers here)
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -1,6 +1,7 @@
 """Every environment variable the app reads, in one place (DESIGN §5)."""
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,11 +20,26 @@ class Settings(BaseSettings):
     ai_base_url: str | None = None
     ai_api_key: str | None = None
     ai_model: str | None = None
+    ai_timeout_seconds: float = 60.0  # per read from the AI provider; then 502, nothing charged
     service_api_key: str | None = None
 
     demo_user_email: str = "demo@example.com"
     demo_user_password: str = "demo-password"
     demo_org_slug: str = "demo-org"
+
+
+def allowed_origins(settings: Settings) -> list[str]:
+    """Browser origins allowed to call the API with credentials: the app's own (CORS).
+
+    A local APP_BASE_URL admits both spellings of loopback, so 127.0.0.1 works like localhost.
+    """
+    parts = urlsplit(settings.app_base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    twins = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
+    if parts.hostname in twins:
+        port = f":{parts.port}" if parts.port else ""
+        return [origin, f"{parts.scheme}://{twins[parts.hostname]}{port}"]
+    return [origin]
 
 
 @lru_cache

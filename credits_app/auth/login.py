@@ -2,13 +2,18 @@
 
 Failures are counted in the database (not process memory) so every app worker sees the same
 count. An account's count restarts after a successful login; an address's does not.
+
+Each attempt is claimed before its password is checked: one short transaction, serialized per
+account and per address, counts earlier failures and records this attempt as a failure. A burst
+of parallel guesses therefore gets no more password checks than the limit allows; a correct
+password turns its claimed row into a success afterwards.
 """
 
 import math
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import func
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from credits_app.auth.accounts import UserInfo, create_user, normalize_email
@@ -25,6 +30,7 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
+MAX_ADDRESS_LENGTH = 64  # the width of login_attempts.ip
 THROTTLE_WINDOW = timedelta(minutes=15)
 
 
@@ -40,11 +46,11 @@ def register(email: str, name: str, password: str) -> tuple[UserInfo, IssuedToke
 def login(email: str, password: str, client_address: str) -> tuple[UserInfo, IssuedToken]:
     """Check the password and open a session; `TooManyAttempts` once the window is used up."""
     email = normalize_email(email)
-    _refuse_when_throttled(email, client_address)
+    attempt_id = _claim_attempt(email, client_address[:MAX_ADDRESS_LENGTH])
     user = _verified_user(email, password)
-    _record_attempt(email, client_address, succeeded=user is not None)
     if user is None:
         raise InvalidCredentials()
+    _mark_succeeded(attempt_id)
     return user, start_session(user.id)
 
 
@@ -70,17 +76,43 @@ def _verified_user(email: str, password: str) -> UserInfo | None:
     return UserInfo(user.id, user.email, user.name)
 
 
-def _refuse_when_throttled(email: str, client_address: str) -> None:
-    since = utcnow() - THROTTLE_WINDOW
+def _claim_attempt(email: str, client_address: str) -> int:
+    """Refuse when throttled, else record this attempt as a failure; returns its row id.
+
+    Counting and recording happen in one transaction that holds a lock per account and per
+    address (Postgres advisory locks, taken in a fixed order; SQLite's BEGIN IMMEDIATE already
+    serializes writers), so concurrent attempts see each other's claims.
+    """
     with unit_of_work() as db:
-        last_success = db.exec(
-            select(func.max(LoginAttempt.created_at)).where(
-                col(LoginAttempt.email) == email, col(LoginAttempt.succeeded).is_(True)
-            )
-        ).one()
-        account_since = max(since, as_utc(last_success)) if last_success else since
-        by_account = _failures(db, col(LoginAttempt.email) == email, account_since)
-        by_address = _failures(db, col(LoginAttempt.ip) == client_address, since)
+        if db.get_bind().dialect.name == "postgresql":
+            for key in sorted((f"login:email:{email}", f"login:ip:{client_address}")):
+                db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        _refuse_when_throttled(db, email, client_address)
+        attempt = LoginAttempt(email=email, ip=client_address, succeeded=False)
+        db.add(attempt)
+        db.flush()
+        assert attempt.id is not None
+        return attempt.id
+
+
+def _mark_succeeded(attempt_id: int) -> None:
+    with unit_of_work() as db:
+        db.exec(
+            update(LoginAttempt).where(col(LoginAttempt.id) == attempt_id).values(succeeded=True)
+        )
+
+
+def _refuse_when_throttled(db: Session, email: str, client_address: str) -> None:
+    """`TooManyAttempts` when the account or the address has used up its failures."""
+    since = utcnow() - THROTTLE_WINDOW
+    last_success = db.exec(
+        select(func.max(LoginAttempt.created_at)).where(
+            col(LoginAttempt.email) == email, col(LoginAttempt.succeeded).is_(True)
+        )
+    ).one()
+    account_since = max(since, as_utc(last_success)) if last_success else since
+    by_account = _failures(db, col(LoginAttempt.email) == email, account_since)
+    by_address = _failures(db, col(LoginAttempt.ip) == client_address, since)
     for (count, oldest), allowed in (
         (by_account, MAX_FAILURES_PER_ACCOUNT),
         (by_address, MAX_FAILURES_PER_ADDRESS),
@@ -100,11 +132,6 @@ def _failures(db: Session, who: object, since: datetime) -> tuple[int, datetime 
         )
     ).one()
     return int(count), oldest
-
-
-def _record_attempt(email: str, client_address: str, *, succeeded: bool) -> None:
-    with unit_of_work() as db:
-        db.add(LoginAttempt(email=email, ip=client_address[:64], succeeded=succeeded))
 
 
 @cache

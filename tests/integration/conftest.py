@@ -1,4 +1,7 @@
-"""One real app process (`reflex run --env prod --backend-only`) shared by the API tests.
+"""Real app processes (`reflex run --env prod --backend-only`) shared by the API tests.
+
+`api_server` runs without a Stripe key (the built-in checkout simulator); `stripe_api` runs the
+real stripe-python client against a local fake Stripe server, on the same database.
 
 It runs on the session's Postgres database when TEST_DATABASE_URL is set (always in CI), else
 on a SQLite file. Tests isolate themselves by registering their own users and orgs. Test setup
@@ -12,24 +15,42 @@ import pytest
 from sqlalchemy import Engine
 
 from credits_app.db import make_engine, use_engine
-from tests.support.api_client import SERVICE_KEY, ApiClient
+from credits_app.settings import get_settings
+from tests.support.api_client import SERVICE_KEY, ApiClient, no_cookie_jar
 from tests.support.app_server import RunningApp, prepare_database, running_app
 from tests.support.databases import postgres_admin_url
+from tests.support.fake_stripe_server import (
+    FAKE_STRIPE_KEY,
+    FAKE_WEBHOOK_SECRET,
+    FakeStripeServer,
+    running_fake_stripe,
+)
+
+
+@pytest.fixture(scope="session")
+def api_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """The one database the app servers of this session share: Postgres when configured."""
+    if postgres_admin_url() is not None:
+        url: str = request.getfixturevalue("postgres_url")
+        return url
+    database_url = f"sqlite:///{tmp_path_factory.mktemp('api-database') / 'credits.db'}"
+    prepare_database(database_url, "migrate")
+    return database_url
 
 
 @pytest.fixture(scope="session")
 def api_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    api_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningApp]:
-    """The backend with the service API enabled, on Postgres when configured."""
+    """The backend with the service API enabled, on Postgres when configured.
+
+    No Stripe key: purchases go to the built-in checkout simulator.
+    """
     directory = tmp_path_factory.mktemp("api-server")
-    if postgres_admin_url() is not None:
-        database_url: str = request.getfixturevalue("postgres_url")
-    else:
-        database_url = f"sqlite:///{directory / 'credits.db'}"
-        prepare_database(database_url, "migrate")
     env = {"SERVICE_API_KEY": SERVICE_KEY}
-    with running_app(database_url, directory, backend_only=True, env=env) as app:
+    with running_app(api_database_url, directory, backend_only=True, env=env) as app:
         yield app
 
 
@@ -42,7 +63,70 @@ def api_server_engine(api_server: RunningApp) -> Iterator[Engine]:
 
 @pytest.fixture
 def api(api_server: RunningApp, api_server_engine: Engine) -> Iterator[ApiClient]:
-    """An HTTP client for the running app; services in this process use the same database."""
+    """An HTTP client for the running app; services in this process use the same database.
+
+    The client keeps no cookies: a request is authenticated only by what the test sends.
+    """
     use_engine(api_server_engine)
-    with httpx.Client(base_url=api_server.base_url, timeout=30) as http:
+    with httpx.Client(base_url=api_server.base_url, timeout=30, cookies=no_cookie_jar()) as http:
         yield ApiClient(http)
+
+
+@pytest.fixture(scope="session")
+def fake_stripe() -> Iterator[FakeStripeServer]:
+    """A fake Stripe API over HTTP (the simulator behind a socket) that records every request."""
+    with running_fake_stripe() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def stripe_api(
+    api_database_url: str, fake_stripe: FakeStripeServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningApp]:
+    """The backend configured for "real" Stripe: the real stripe-python client, pointed at the
+    fake server, and webhooks verified with `FAKE_WEBHOOK_SECRET`. Same database as `api_server`.
+    """
+    directory = tmp_path_factory.mktemp("stripe-api-server")
+    env = {
+        "SERVICE_API_KEY": SERVICE_KEY,
+        "STRIPE_SECRET_KEY": FAKE_STRIPE_KEY,
+        "STRIPE_API_BASE": fake_stripe.url,
+        "STRIPE_WEBHOOK_SECRET": FAKE_WEBHOOK_SECRET,
+    }
+    with running_app(api_database_url, directory, backend_only=True, env=env) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def stripe_api_engine(stripe_api: RunningApp) -> Iterator[Engine]:
+    engine = make_engine(stripe_api.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def stripe_api_client(
+    stripe_api: RunningApp, stripe_api_engine: Engine, fake_stripe: FakeStripeServer
+) -> Iterator[ApiClient]:
+    """An HTTP client for the Stripe-configured app; this process (and so the fake Stripe's
+    session store) uses the app's database, and the fake starts each test with a clean record.
+    """
+    use_engine(stripe_api_engine)
+    fake_stripe.reset()
+    with httpx.Client(base_url=stripe_api.base_url, timeout=60, cookies=no_cookie_jar()) as http:
+        yield ApiClient(http)
+    fake_stripe.reset()
+
+
+@pytest.fixture
+def stripe_in_process(
+    monkeypatch: pytest.MonkeyPatch, fake_stripe: FakeStripeServer
+) -> Iterator[None]:
+    """This process configured like `stripe_api`, so billing code called in-process (the success
+    page's fulfillment, `start_checkout`) also talks to the fake Stripe over HTTP."""
+    monkeypatch.setenv("STRIPE_SECRET_KEY", FAKE_STRIPE_KEY)
+    monkeypatch.setenv("STRIPE_API_BASE", fake_stripe.url)
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", FAKE_WEBHOOK_SECRET)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()  # the next reader sees the environment monkeypatch restores

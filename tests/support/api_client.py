@@ -1,11 +1,14 @@
 """A small typed client for the REST API, so tests read as scenarios rather than HTTP plumbing."""
 
+import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
+import simplejson
 
 from credits_app.credits import credit_service
 
@@ -82,3 +85,49 @@ def fund_user(user: ApiUser, amount: str) -> None:
 
 def fund_org(org_id: int, amount: str) -> None:
     credit_service.grant_org_credits(org_id, amount, description="test funding")
+
+
+class _RefuseAllCookies(DefaultCookiePolicy):
+    """Never store a cookie a response sets."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
+def no_cookie_jar() -> CookieJar:
+    """A jar for `httpx.Client(cookies=...)` that keeps nothing, so every request carries exactly
+    the credentials the test gives it (register/login set session cookies that would otherwise
+    silently authenticate later "anonymous" requests)."""
+    return CookieJar(policy=_RefuseAllCookies())
+
+
+def exact_json(body: Any) -> bytes:
+    """A JSON body whose Decimals are written as exact numbers (`json=` refuses Decimal).
+
+    Send it with `content=exact_json(body), headers=JSON_HEADERS`.
+    """
+    text: str = simplejson.dumps(body, use_decimal=True, allow_nan=False)
+    return text.encode()
+
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def decoded(response: httpx.Response) -> Any:
+    """The response body with every fractional number parsed as an exact Decimal."""
+    return json.loads(response.text, parse_float=Decimal)
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """Check the DESIGN §4 error body `{"error": {"code", "message"[, "details"]}}`; return it."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    body = decoded(response)
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert {"code", "message"} <= set(error) <= {"code", "message", "details"}, error
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"], error
+    if "details" in error:
+        assert isinstance(error["details"], dict), error
+    return error

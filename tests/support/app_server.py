@@ -83,7 +83,10 @@ def running_app(
         process = subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
-            env=app_environment(database_url, **(env or {})),
+            # The app's own URL is its CORS origin and its Checkout return address.
+            env=app_environment(
+                database_url, APP_BASE_URL=f"http://localhost:{port}", **(env or {})
+            ),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -1,0 +1,347 @@
+"""Who may call what: the org role matrix, missing and bad tokens, and wallet isolation.
+
+Each cell of the matrix is its own test id (`-k "member and settings"` runs one). Outsiders must
+learn nothing: their 404 is byte-for-byte the answer for an org that does not exist.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from credits_app.auth.sessions import start_session
+from credits_app.clock import frozen_at
+from credits_app.db import use_engine
+from tests.support.api_client import (
+    SERVICE_KEY,
+    ApiClient,
+    ApiUser,
+    assert_error,
+    decoded,
+    fund_org,
+    fund_user,
+    no_cookie_jar,
+)
+from tests.support.app_server import RunningApp
+
+NO_SUCH_ORG = 2**31 - 1  # the largest id the path accepts; never reached by the tests' orgs
+
+
+@dataclass(frozen=True)
+class OrgWorld:
+    """One org with a user in every role, plus an outsider."""
+
+    org_id: int
+    users: dict[str, ApiUser]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An org endpoint: how to call it and whether it changes anything."""
+
+    name: str
+    method: str
+    path: str  # with {org}
+    writes: bool
+
+    def call(self, api: ApiClient, user: ApiUser, org_id: int, body: Any = None) -> httpx.Response:
+        url = self.path.format(org=org_id)
+        return api.http.request(self.method, url, json=body, headers=user.headers)
+
+
+ORG_ENDPOINTS = [
+    Endpoint("balance", "GET", "/api/orgs/{org}/credits", writes=False),
+    Endpoint("history", "GET", "/api/orgs/{org}/credits/history", writes=False),
+    Endpoint("usage", "GET", "/api/orgs/{org}/credits/usage", writes=False),
+    Endpoint("settings", "PATCH", "/api/orgs/{org}/credits/settings", writes=True),
+    Endpoint("members", "POST", "/api/orgs/{org}/members", writes=True),
+]
+READ_KEYS = {
+    "balance": {
+        "balance",
+        "status",
+        "lowThreshold",
+        "criticalThreshold",
+        "usedThisMonth",
+        "monthlyLimit",
+    },
+    "history": {"items", "nextCursor"},
+    "usage": {"days", "totalUsed", "byCategory", "daily", "ai"},
+}
+ROLES = ["outsider", "member", "admin", "owner"]
+
+
+@pytest.fixture(scope="module")
+def world(api_server: RunningApp, api_server_engine: Engine) -> Iterator[OrgWorld]:
+    use_engine(api_server_engine)
+    with httpx.Client(base_url=api_server.base_url, timeout=30, cookies=no_cookie_jar()) as http:
+        client = ApiClient(http)
+        users = {role: client.register(role) for role in ROLES}
+        org_id = int(client.create_org(users["owner"], "Matrix")["id"])
+        client.add_member(users["owner"], org_id, users["admin"], "admin")
+        client.add_member(users["owner"], org_id, users["member"], "member")
+        fund_org(org_id, "25")
+        yield OrgWorld(org_id, users)
+
+
+# Each manager sets different values, so neither cell can pass on the other's change.
+MANAGER_SETTINGS = {
+    "admin": {"monthlyLimit": None, "lowThreshold": 10, "criticalThreshold": 3},
+    "owner": {"monthlyLimit": None, "lowThreshold": 12, "criticalThreshold": 4},
+}
+REFUSED_SETTINGS = {"monthlyLimit": 999, "lowThreshold": 998}  # never set by an allowed call
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The body a test sends, and for `members` the registered user it tries to add."""
+
+    body: dict[str, Any] | None
+    target: ApiUser | None = None
+
+
+def attempt_for(api: ApiClient, endpoint: Endpoint, role: str) -> Attempt:
+    """A valid body, so a refusal can only come from the caller's role."""
+    if endpoint.name == "members":
+        target = api.register("target")
+        return Attempt({"email": target.email, "role": "member"}, target)
+    if endpoint.name == "settings":
+        change = dict(MANAGER_SETTINGS.get(role, REFUSED_SETTINGS))
+        return Attempt(change)
+    return Attempt(None)
+
+
+def org_settings(api: ApiClient, world: OrgWorld) -> dict[str, Any]:
+    owner = world.users["owner"]
+    body: dict[str, Any] = decoded(
+        api.http.get(f"/api/orgs/{world.org_id}/credits", headers=owner.headers)
+    )
+    return {k: body[k] for k in ("monthlyLimit", "lowThreshold", "criticalThreshold")}
+
+
+def assert_nothing_changed(api: ApiClient, world: OrgWorld, attempt: Attempt) -> None:
+    assert org_settings(api, world)["monthlyLimit"] is None
+    if attempt.target is not None:
+        assert roles_in_org(api, attempt.target, world) == []
+
+
+def roles_in_org(api: ApiClient, user: ApiUser, world: OrgWorld) -> list[str]:
+    """The roles the user holds in the world's org, as their own /api/me reports it."""
+    me = decoded(api.http.get("/api/me", headers=user.headers))
+    return [org["role"] for org in me["orgs"] if org["id"] == world.org_id]
+
+
+# --- the role matrix ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint", ORG_ENDPOINTS, ids=lambda e: e.name)
+def test_outsider_gets_the_same_404_as_for_an_org_that_does_not_exist(
+    api: ApiClient, world: OrgWorld, endpoint: Endpoint
+) -> None:
+    outsider = world.users["outsider"]
+    attempt = attempt_for(api, endpoint, "outsider")
+    real = endpoint.call(api, outsider, world.org_id, attempt.body)
+    missing = endpoint.call(api, outsider, NO_SUCH_ORG, attempt.body)
+    assert_error(real, 404, "org_not_found")
+    assert (real.status_code, real.content) == (missing.status_code, missing.content)
+    assert_nothing_changed(api, world, attempt)
+
+
+@pytest.mark.parametrize("endpoint", ORG_ENDPOINTS, ids=lambda e: e.name)
+def test_member_may_read_but_not_change_settings_or_members(
+    api: ApiClient, world: OrgWorld, endpoint: Endpoint
+) -> None:
+    attempt = attempt_for(api, endpoint, "member")
+    response = endpoint.call(api, world.users["member"], world.org_id, attempt.body)
+    if endpoint.writes:
+        error = assert_error(response, 403, "forbidden")
+        assert error["details"] == {"role": "member"}
+        assert_nothing_changed(api, world, attempt)
+    else:
+        assert response.status_code == 200, response.text
+        assert set(decoded(response)) == READ_KEYS[endpoint.name]
+
+
+@pytest.mark.parametrize("endpoint", ORG_ENDPOINTS, ids=lambda e: e.name)
+@pytest.mark.parametrize("role", ["admin", "owner"])
+def test_admins_and_owners_may_read_and_manage(
+    api: ApiClient, world: OrgWorld, role: str, endpoint: Endpoint
+) -> None:
+    attempt = attempt_for(api, endpoint, role)
+    response = endpoint.call(api, world.users[role], world.org_id, attempt.body)
+    expected_status = 201 if endpoint.name == "members" else 200
+    assert response.status_code == expected_status, response.text
+    body = decoded(response)
+    if endpoint.name == "balance":
+        assert (set(body), body["balance"]) == (READ_KEYS["balance"], 25)
+    elif endpoint.name == "history":
+        assert [(i["type"], i["amount"]) for i in body["items"]] == [("grant", 25)]
+    elif endpoint.name == "usage":
+        assert (set(body), body["totalUsed"]) == (READ_KEYS["usage"], 0)
+    elif endpoint.name == "settings":
+        assert body == MANAGER_SETTINGS[role]
+        assert org_settings(api, world) == MANAGER_SETTINGS[role]
+    else:
+        assert attempt.target is not None
+        assert body == {"userId": attempt.target.id, "role": "member"}
+        assert roles_in_org(api, attempt.target, world) == ["member"]
+
+
+# --- no token, bad tokens -------------------------------------------------------------------
+
+USER_ENDPOINTS = [
+    ("POST", "/api/auth/logout", None),
+    ("GET", "/api/me", None),
+    ("POST", "/api/orgs", {"name": "Nope"}),
+    ("POST", "/api/orgs/{org}/members", {"email": "x@example.com", "role": "member"}),
+    ("GET", "/api/credits", None),
+    ("GET", "/api/credits/tokens", None),
+    ("GET", "/api/credits/history", None),
+    ("GET", "/api/credits/usage", None),
+    ("PATCH", "/api/credits/settings", {"lowThreshold": 1}),
+    ("GET", "/api/orgs/{org}/credits", None),
+    ("GET", "/api/orgs/{org}/credits/history", None),
+    ("GET", "/api/orgs/{org}/credits/usage", None),
+    ("PATCH", "/api/orgs/{org}/credits/settings", {"lowThreshold": 1}),
+]
+USER_ENDPOINT_IDS = [f"{method} {path}" for method, path, _ in USER_ENDPOINTS]
+
+
+@pytest.fixture(scope="module")
+def bad_tokens(world: OrgWorld, api_server: RunningApp) -> dict[str, str]:
+    """Tokens that must never authenticate: garbage, expired, revoked, the service key."""
+    owner = world.users["owner"]
+    with frozen_at(datetime.now(UTC) - timedelta(days=31)):
+        expired = start_session(owner.id).token  # a 30-day session that ended yesterday
+    with httpx.Client(base_url=api_server.base_url, cookies=no_cookie_jar()) as http:
+        login = http.post(
+            "/api/auth/login", json={"email": owner.email, "password": "correct horse battery"}
+        )
+        revoked = login.json()["token"]
+        assert (
+            http.post(
+                "/api/auth/logout", headers={"Authorization": f"Bearer {revoked}"}
+            ).status_code
+            == 204
+        )
+    return {
+        "garbage": "uc_this-is-not-a-token",
+        "expired": expired,
+        "revoked": revoked,
+        "service-key": SERVICE_KEY,
+    }
+
+
+@pytest.mark.parametrize(("method", "path", "body"), USER_ENDPOINTS, ids=USER_ENDPOINT_IDS)
+def test_no_token_is_401_on_every_user_endpoint(
+    api: ApiClient, world: OrgWorld, method: str, path: str, body: Any
+) -> None:
+    response = api.http.request(method, path.format(org=world.org_id), json=body)
+    assert_error(response, 401, "not_authenticated")
+
+
+@pytest.mark.parametrize(("method", "path", "body"), USER_ENDPOINTS, ids=USER_ENDPOINT_IDS)
+@pytest.mark.parametrize("kind", ["garbage", "expired", "revoked", "service-key"])
+def test_bad_token_is_401_on_every_user_endpoint(
+    api: ApiClient,
+    world: OrgWorld,
+    bad_tokens: dict[str, str],
+    kind: str,
+    method: str,
+    path: str,
+    body: Any,
+) -> None:
+    headers = {"Authorization": f"Bearer {bad_tokens[kind]}"}
+    response = api.http.request(method, path.format(org=world.org_id), json=body, headers=headers)
+    assert_error(response, 401, "not_authenticated")
+
+
+@pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer", "Token abc", "uc_abc"])
+def test_malformed_authorization_header_is_401(api: ApiClient, header: str) -> None:
+    assert_error(
+        api.http.get("/api/me", headers={"Authorization": header}), 401, "not_authenticated"
+    )
+
+
+def test_the_owners_good_token_still_works_next_to_the_bad_ones(
+    api: ApiClient, world: OrgWorld, bad_tokens: dict[str, str]
+) -> None:
+    """Guards the bad-token tests against passing because the owner cannot sign in at all."""
+    owner = world.users["owner"]
+    response = api.http.get("/api/me", headers=owner.headers)
+    assert response.status_code == 200
+    assert response.json()["user"]["id"] == owner.id
+
+
+# --- isolation between users ----------------------------------------------------------------
+
+
+def test_personal_endpoints_always_show_the_callers_own_wallet(api: ApiClient) -> None:
+    alice, bob = api.register("alice"), api.register("bob")
+    fund_user(alice, "7")
+    fund_user(bob, "11")
+    api.service_deduct(
+        {
+            "wallet": {"type": "user", "id": bob.id},
+            "amount": 1,
+            "category": "ai_usage",
+            "metadata": {"model": "bob-model", "feature": "chat", "inputTokens": 5},
+        }
+    ).raise_for_status()
+    sneaky_queries: list[dict[str, int]] = [{}, {"userId": bob.id}, {"user_id": bob.id}]
+    for sneaky in sneaky_queries:
+        balance = api.http.get("/api/credits", params=sneaky, headers=alice.headers)
+        assert decoded(balance)["balance"] == 7
+        page = api.http.get("/api/credits/history", params=sneaky, headers=alice.headers)
+        assert [i["amount"] for i in decoded(page)["items"]] == [7]
+        usage = api.http.get("/api/credits/usage", params=sneaky, headers=alice.headers)
+        assert decoded(usage)["ai"]["byModel"] == {}
+        tokens = api.http.get("/api/credits/tokens", params=sneaky, headers=alice.headers)
+        assert (decoded(tokens)["inputTokens"], decoded(tokens)["balance"]) == (0, 7)
+    assert api.balance(bob) == 10
+
+
+def test_a_cursor_from_another_users_history_shows_only_the_callers_entries(
+    api: ApiClient,
+) -> None:
+    alice, bob = api.register("alice"), api.register("bob")
+    fund_user(alice, "1")
+    for amount in ("2", "3", "4"):
+        fund_user(bob, amount)
+    bob_page = decoded(
+        api.http.get("/api/credits/history", params={"limit": 1}, headers=bob.headers)
+    )
+    cursor = bob_page["nextCursor"]
+    assert isinstance(cursor, str)
+    page = api.http.get("/api/credits/history", params={"cursor": cursor}, headers=alice.headers)
+    assert [i["amount"] for i in decoded(page)["items"]] == [1]
+
+
+def test_settings_patch_changes_only_the_callers_wallet(api: ApiClient) -> None:
+    alice, bob = api.register("alice"), api.register("bob")
+    response = api.http.patch(
+        "/api/credits/settings", json={"monthlyLimit": 5}, headers=alice.headers
+    )
+    assert response.status_code == 200
+    assert decoded(api.http.get("/api/credits", headers=alice.headers))["monthlyLimit"] == 5
+    assert decoded(api.http.get("/api/credits", headers=bob.headers))["monthlyLimit"] is None
+
+
+def test_a_user_cannot_reach_another_users_org(api: ApiClient) -> None:
+    alice, bob = api.register("alice"), api.register("bob")
+    org = api.create_org(bob, "Bobs")
+    fund_org(org["id"], "9")
+    bodies: dict[str, dict[str, Any]] = {
+        "members": {"email": alice.email, "role": "admin"},
+        "settings": {"lowThreshold": 1},
+    }
+    for endpoint in ORG_ENDPOINTS:
+        body = bodies.get(endpoint.name)
+        assert_error(endpoint.call(api, alice, org["id"], body), 404, "org_not_found")
+    assert decoded(api.http.get("/api/me", headers=alice.headers))["orgs"] == []
+    bobs_view = decoded(api.http.get(f"/api/orgs/{org['id']}/credits", headers=bob.headers))
+    assert (bobs_view["balance"], bobs_view["lowThreshold"]) == (9, None)
