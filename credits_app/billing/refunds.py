@@ -94,16 +94,16 @@ def close_dispute(payment_intent_id: str, dispute_id: str, won: bool) -> Reversa
 
 
 def _take_back(db: Session, purchase: Purchase, owed: int, key: str) -> int:
-    """Debit up to `owed` units, never more than the balance; returns what was taken."""
+    """Debit up to `owed` units, never more than is available; returns what was taken."""
     if owed <= 0:
         return 0
     owner = _owner(purchase)
-    balance = db.execute(
-        select(wallets.c.balance)
+    balance, held = db.execute(
+        select(wallets.c.balance, wallets.c.held)
         .where(wallets.c.owner_kind == owner.kind.value, wallets.c.owner_id == owner.id)
         .with_for_update()
-    ).scalar_one()
-    taken = min(owed, int(balance))
+    ).one()
+    taken = min(owed, int(balance) - int(held))  # credits held by in-flight AI calls stay put
     if taken < owed:
         logger.warning(
             "Purchase %s: %s units owed back but only %s available", purchase.id, owed, taken
