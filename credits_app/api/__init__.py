@@ -16,8 +16,6 @@ from credits_app.api.routes import (
     stripe_webhook,
 )
 
-MAX_BODY_BYTES = 64 * 1024
-
 
 def create_api() -> FastAPI:
     """Build the API app once; Reflex serves it on the same port as the UI."""
@@ -28,7 +26,6 @@ def create_api() -> FastAPI:
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
-        max_body_size=MAX_BODY_BYTES,
     )
     routers = (health, auth, orgs, packages, credits, purchases, ai_chat, internal)
     for module in (*routers, stripe_webhook, stripe_simulator):

@@ -11,14 +11,23 @@ from decimal import Decimal
 from typing import Any
 
 import simplejson
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+MAX_JSON_DEPTH = 64
+
+
+MAX_BODY_BYTES = 64 * 1024
+
 
 class BadJsonText(json.JSONDecodeError):
-    """JSON that parses but holds what we never store: NaN/Infinity, NUL or lone surrogates."""
+    """JSON we refuse: NaN/Infinity, NUL or lone surrogates, nesting deeper than MAX_JSON_DEPTH,
+    integers too long to convert, or bytes that are not UTF-8/16/32 at all.
+
+    Being a `JSONDecodeError`, FastAPI turns it into the 400 `invalid_json` of `errors.py`.
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(message, "", 0)
@@ -27,12 +36,29 @@ class BadJsonText(json.JSONDecodeError):
 class DecimalJSONRequest(Request):
     """A request whose `.json()` keeps numbers exact and refuses text the database cannot hold."""
 
+    async def body(self) -> bytes:
+        """The body, refused with a JSON 413 as soon as it passes MAX_BODY_BYTES (streamed too)."""
+        if not hasattr(self, "_body"):
+            declared = self.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                raise _too_large()
+            chunks, size = [], 0
+            async for chunk in self.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise _too_large()
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
+
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            body = await self.body()
-            self._json = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
-            _check_text(self._json)
+            self._json = _parse_exact(await self.body())
         return self._json
+
+
+def _too_large() -> HTTPException:
+    return HTTPException(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
 
 
 class DecimalJSONRoute(APIRoute):
@@ -85,21 +111,45 @@ def _iso(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def _parse_exact(body: bytes) -> Any:
+    """Parse with exact numbers, turning every failure of the parser into `BadJsonText`.
+
+    `json.loads` raises more than `JSONDecodeError`: `ValueError` for an integer longer than
+    Python's 4,300-digit conversion limit and for undecodable bytes, `RecursionError` for very
+    deep nesting. Left alone these became a generic 400 (or, for nesting the parser survives but
+    later recursive code does not, a 500), so they are all reported as invalid JSON here.
+    """
+    try:
+        value = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError) as error:
+        raise BadJsonText(str(error) or type(error).__name__) from None
+    _check_text(value)
+    return value
+
+
 def _refuse_constant(name: str) -> Any:
     raise BadJsonText(f"{name} is not a number this API accepts.")
 
 
-def _check_text(value: Any) -> None:
+def _check_text(value: Any, depth: int = 0) -> None:
+    """Refuse NUL and lone surrogates anywhere, and nesting deeper than `MAX_JSON_DEPTH`.
+
+    The depth cap keeps every later recursive walk of the body (validators, canonical JSON,
+    the database driver) far from Python's recursion limit, which a 64 KiB body can otherwise
+    reach with `[[[[...]]]]` and turn into a 500.
+    """
     if isinstance(value, str):
         if "\x00" in value or _has_surrogate(value):
             raise BadJsonText("Text must be valid Unicode without NUL characters.")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_text(key)
-            _check_text(item)
-    elif isinstance(value, list):
-        for item in value:
-            _check_text(item)
+    elif isinstance(value, dict | list):
+        if depth >= MAX_JSON_DEPTH:
+            raise BadJsonText(f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.")
+        items = value.items() if isinstance(value, dict) else ((None, item) for item in value)
+        for key, item in items:
+            _check_text(key, depth + 1)
+            _check_text(item, depth + 1)
 
 
 def _has_surrogate(text: str) -> bool:

@@ -10,6 +10,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
+from starlette.types import Receive, Scope, Send
 
 from credits_app.api.encoding import ExactJSONResponse, respond
 from credits_app.auth.errors import TooManyAttempts
@@ -35,6 +37,7 @@ STATUS_BY_CODE = {
     "purchase_mismatch": 409,
     "too_many_attempts": 429,
     "payment_provider_error": 502,
+    "ai_provider_error": 502,
     "stripe_not_configured": 503,
 }
 CODE_BY_HTTP_STATUS = {
@@ -47,11 +50,50 @@ CODE_BY_HTTP_STATUS = {
 
 
 def install_error_handlers(api: FastAPI) -> None:
-    """Register the handlers on the API app."""
+    """Register the handlers on the API app; call it after every router is included."""
     api.add_exception_handler(CreditsError, _domain_error)  # type: ignore[arg-type]
     api.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     api.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     api.add_exception_handler(Exception, _unexpected_error)
+    api.router.routes.append(Mount("/api", app=UnmatchedApiPath(api)))
+
+
+class UnmatchedApiPath:
+    """The last route under /api: a JSON 404 `not_found`, or 405 `method_not_allowed` with
+    `Allow` when the path exists under other methods.
+
+    Reflex mounts its own backend at "" *behind* the API routes, so without this an unknown
+    /api path, or a known one with the wrong method, fell through to Reflex and got a
+    text/plain "Not Found" 404: not the error shape of DESIGN §4, and never the 405.
+    An ASGI app behind a Mount (not a Route) so it answers every method, even unusual ones.
+    """
+
+    def __init__(self, api: FastAPI) -> None:
+        self.api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Inside our Mount, root_path ends in "/api"; the API routes match from the app's root.
+        app_scope = {**scope, "root_path": scope.get("root_path", "").removesuffix("/api")}
+        allowed = [m for m in _METHODS if self._routes_accept({**app_scope, "method": m})]
+        if allowed:
+            response = error_response(
+                405, "method_not_allowed", f"{scope['method']} is not allowed here."
+            )
+            response.headers["Allow"] = ", ".join(allowed)
+        else:
+            response = error_response(404, "not_found", "There is no such API endpoint.")
+        await response(scope, receive, send)
+
+    def _routes_accept(self, scope: Scope) -> bool:
+        """Whether an API route (not a mount: ours, or Reflex's catch-all) takes this request."""
+        return any(
+            route.matches(scope)[0] is Match.FULL
+            for route in self.api.router.routes
+            if not isinstance(route, Mount)
+        )
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 def error_response(

@@ -12,9 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 from pydantic.alias_generators import to_camel
 
 from credits_app.auth.accounts import OrgInfo, UserInfo
+from credits_app.auth.login import MIN_PASSWORD_LENGTH
 from credits_app.billing.packages import PackageInfo
 from credits_app.credits.ai_usage_report import AiUsageBreakdown, TokenUsage
 from credits_app.credits.amounts import AmountInput, parse_credits, units_to_credits
+from credits_app.credits.categories import CreditUsageCategory
 from credits_app.credits.credit_service import CreditResult, HistoryItem, HistoryPage, UsageReport
 from credits_app.credits.errors import InvalidAmount
 from credits_app.credits.wallet_settings import BalanceOverview, WalletSettings
@@ -33,9 +35,24 @@ Credits = Annotated[Decimal, WithJsonSchema(CREDITS_SCHEMA)]
 AmountIn = Annotated[
     Decimal,
     PlainValidator(_positive_credits),
-    WithJsonSchema(CREDITS_SCHEMA | {"exclusiveMinimum": 0, "maximum": 10**12}),
+    WithJsonSchema(
+        CREDITS_SCHEMA | {"exclusiveMinimum": 0, "maximum": 10**12, "multipleOf": 0.0001}
+    ),
 ]
-Email = Annotated[str, Field(min_length=3, max_length=320)]
+# The schemas below document what the domain checks (and answers with its own 400 codes), so
+# clients and generated tests (tests/integration/test_api_schemathesis.py) know the valid values.
+Email = Annotated[str, Field(min_length=3, max_length=320, json_schema_extra={"format": "email"})]
+CategoryIn = Annotated[
+    str,
+    Field(max_length=32),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [c.value for c in CreditUsageCategory],
+            "description": "CreditUsageCategory; anything else is a 400 invalid_category",
+        }
+    ),
+]
 
 
 class Body(BaseModel):
@@ -50,7 +67,10 @@ class Body(BaseModel):
 class RegisterIn(Body):
     email: Email
     name: str = Field(min_length=1, max_length=200)
-    password: str = Field(min_length=1, max_length=1024)
+    # The policy's 8-character minimum is the domain's 400 invalid_argument; documented here.
+    password: str = Field(
+        min_length=1, max_length=1024, json_schema_extra={"minLength": MIN_PASSWORD_LENGTH}
+    )
 
 
 class LoginIn(Body):
@@ -84,7 +104,7 @@ class WalletRef(Body):
 class InternalDeductIn(Body):
     wallet: WalletRef
     amount: AmountIn
-    category: str = Field(max_length=32)
+    category: CategoryIn
     description: str = Field(default="", max_length=500)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
@@ -92,7 +112,8 @@ class InternalDeductIn(Body):
     @classmethod
     def _plain_numbers(cls, metadata: dict[str, Any]) -> dict[str, Any]:
         """Metadata is free-form: its fractional numbers are stored as ordinary JSON floats."""
-        return _floats_for_decimals(metadata)
+        plain: dict[str, Any] = _floats_for_decimals(metadata)
+        return plain
 
 
 # --- responses ------------------------------------------------------------------------------

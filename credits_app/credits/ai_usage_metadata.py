@@ -35,7 +35,8 @@ def validate_ai_metadata(metadata: Mapping[str, Any]) -> None:
     ):
         raise InvalidArgument(f"metadata.{MODEL_KEY} must be a model name (1-200 characters).")
     feature = metadata.get(FEATURE_KEY)
-    if feature is not None and feature not in set(AiFeature):
+    # The str check comes first: a list or object is unhashable and must be refused, not crash.
+    if feature is not None and not (isinstance(feature, str) and feature in set(AiFeature)):
         allowed = [f.value for f in AiFeature]
         raise InvalidArgument(f"metadata.{FEATURE_KEY} must be one of {allowed}.")
     for key in (INPUT_TOKENS_KEY, OUTPUT_TOKENS_KEY):

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import BigInteger, ColumnElement, cast, func, select
 from sqlmodel import Session
 
 from credits_app.clock import utcnow
@@ -122,7 +122,9 @@ def _text(key: str) -> Any:
 
 
 def _integer(key: str) -> Any:
-    return entries.c["metadata"][key].as_integer()
+    """A token count as BIGINT: `as_integer()` casts to INTEGER, which overflows on Postgres
+    for counts above 2**31 - 1 although the metadata validation accepts up to 10**12."""
+    return cast(entries.c["metadata"][key].as_string(), BigInteger)
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:

@@ -77,7 +77,10 @@ def _exact_units(decimal_value: Decimal, original: AmountInput) -> int:
     with localcontext() as ctx:
         ctx.prec = 60
         ctx.traps[Inexact] = True
-        scaled = decimal_value.scaleb(SCALE)
-    if scaled != scaled.to_integral_value():
+        try:
+            scaled = decimal_value.scaleb(SCALE)
+        except ArithmeticError:  # e.g. 1e-999999999999: far below one unit, never exact
+            scaled = None
+    if scaled is None or scaled != scaled.to_integral_value():
         raise InvalidAmount(f"Amount has more than {SCALE} decimal places.", value=str(original))
     return int(scaled)

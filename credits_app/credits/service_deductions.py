@@ -41,15 +41,25 @@ def deduct_for_service(
     with unit_of_work() as db:
         if key is not None:
             _refuse_key_of_another_wallet(db, owner, key)
-        return deduct(
-            owner.id,
-            amount,
-            category=category,
-            description=description,
-            metadata=metadata,
-            idempotency_key=key,
-            session=db,
-        )
+        try:
+            return deduct(
+                owner.id,
+                amount,
+                category=category,
+                description=description,
+                metadata=metadata,
+                idempotency_key=key,
+                session=db,
+            )
+        except IdempotencyConflict:
+            raise _conflict_in_callers_terms(idempotency_key) from None
+
+
+def _conflict_in_callers_terms(idempotency_key: str | None) -> IdempotencyConflict:
+    """The ledger's conflict names the stored key (`service:<key>`); the caller must see the
+    key it sent, exactly as the cross-wallet conflict above reports it, and never our prefix."""
+    assert idempotency_key is not None  # only a keyed request can conflict
+    return IdempotencyConflict(idempotency_key)
 
 
 def _refuse_key_of_another_wallet(db: Session, owner: WalletOwner, key: str) -> None:

@@ -20,15 +20,41 @@ from credits_app.api.schemas import (
     UsageOut,
 )
 from credits_app.credits import ai_usage_report, credit_service, wallet_settings
+from credits_app.credits.categories import CreditUsageCategory, TransactionType
 from credits_app.credits.owners import WalletOwner
 
 router = api_router("credits")
 
-EntryType = Annotated[str | None, Query(max_length=32, description="Ledger entry type")]
-Category = Annotated[str | None, Query(max_length=32, description="CreditUsageCategory")]
-Limit = Annotated[int, Query(description="Page size, 1 to 100")]
+# Enums and ranges are documented for clients (and generated tests) but checked by the services,
+# which answer with their own 400 codes (invalid_type, invalid_category, invalid_argument).
+EntryType = Annotated[
+    str | None,
+    Query(
+        max_length=32,
+        description="Ledger entry type",
+        json_schema_extra={"enum": [t.value for t in TransactionType]},
+    ),
+]
+Category = Annotated[
+    str | None,
+    Query(
+        max_length=32,
+        description="CreditUsageCategory",
+        json_schema_extra={"enum": [c.value for c in CreditUsageCategory]},
+    ),
+]
+Limit = Annotated[
+    int,
+    Query(description="Page size, 1 to 100", json_schema_extra={"minimum": 1, "maximum": 100}),
+]
 Cursor = Annotated[str | None, Query(max_length=200, description="nextCursor of the last page")]
-Days = Annotated[int, Query(description="Window in UTC days, 1 to 366")]
+Days = Annotated[
+    int,
+    Query(
+        description="Window in UTC days, 1 to 366",
+        json_schema_extra={"minimum": 1, "maximum": 366},
+    ),
+]
 
 
 @router.get("/credits", response_model=BalanceOut)

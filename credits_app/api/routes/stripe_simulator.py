@@ -11,22 +11,26 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from credits_app.billing.stripe_gateway import simulator_enabled
 from credits_app.billing.stripe_simulator import find_session, pay_and_notify
-from credits_app.credits.errors import CreditsError
 
 router = APIRouter(include_in_schema=False)
 PREFIX = "/stripe-simulator/checkout/{session_id}"
 
 
-class SimulatorUnavailable(CreditsError):
-    """No such simulated session, or the simulator is off because a real key is configured."""
+class SimulatorUnavailable(HTTPException):
+    """No such simulated session, or the simulator is off because a real key is configured.
 
-    code = "not_found"
+    A plain HTTP 404 (answered as code `not_found` by the API's one error handler): as a domain
+    error with an unmapped code it used to come back as 400, and a 404 is what a page that
+    does not exist (or no longer exists, once paid) must answer.
+    """
 
     def __init__(self) -> None:
-        super().__init__("No such test checkout (the simulator only runs without a Stripe key).")
+        message = "No such test checkout (the simulator only runs without a Stripe key)."
+        super().__init__(status_code=404, detail=message)
 
 
 @router.get(PREFIX, response_class=HTMLResponse)
