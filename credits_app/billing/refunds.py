@@ -5,8 +5,10 @@ event says where the total stands and partial refunds add up; an older event arr
 ignored. The credits owed back are the refunded share of the purchase, rounded up to a unit.
 Never below zero: when the buyer already spent the credits, we take what is there and record
 the rest as `clawback_shortfall` on the purchase (and in the entry's metadata).
-Disputes: an opened dispute holds back the disputed share; a won dispute gives it back, a lost
-one keeps it.
+Disputes: an opened dispute holds back the disputed share (at most what refunds have not
+accounted for); a won dispute gives it back, a lost one keeps it in `disputed_held`. Refunds
+and disputes cover different money, so neither takes what the other already took, in whatever
+order Stripe's events arrive.
 """
 
 import logging
@@ -45,7 +47,9 @@ def apply_charge_refund(payment_intent_id: str, amount_refunded: int) -> Reversa
             return ReversalOutcome.ALREADY_APPLIED
         refunded = min(amount_refunded, purchase.price_minor)
         owed_in_total = -(-purchase.credits * refunded // purchase.price_minor)  # round up
-        owed_now = owed_in_total - purchase.clawed_back - purchase.clawback_shortfall
+        # Credits a dispute holds (or kept, when lost) paid for money the refund does not cover.
+        owed_in_total = min(owed_in_total, purchase.credits - purchase.disputed_held)
+        owed_now = max(owed_in_total - purchase.clawed_back - purchase.clawback_shortfall, 0)
         taken = _take_back(
             db, purchase, owed_now, f"stripe-refund:{payment_intent_id}:{amount_refunded}"
         )
@@ -68,7 +72,7 @@ def hold_for_dispute(
             return ReversalOutcome.ALREADY_APPLIED
         share = min(disputed_minor, purchase.price_minor)
         owed = -(-purchase.credits * share // purchase.price_minor)
-        owed = min(owed, purchase.credits - purchase.clawed_back)
+        owed = min(owed, _not_yet_refunded(purchase))
         purchase.disputed_held = _take_back(db, purchase, owed, f"stripe-dispute:{dispute_id}")
         purchase.dispute_status = "open"
         _touch(db, purchase)
@@ -76,21 +80,36 @@ def hold_for_dispute(
 
 
 def close_dispute(payment_intent_id: str, dispute_id: str, won: bool) -> ReversalOutcome:
-    """A dispute closed: give the held credits back when won, keep them when lost."""
+    """A dispute closed: give the held credits back when won, keep them when lost.
+
+    Lost credits stay in `disputed_held` (with status "lost") instead of joining the refunds'
+    `clawed_back`: refunds and disputes cover different money, and a refund event delivered
+    after a lost dispute used to see the dispute's credits as its own, record a negative
+    shortfall and later take more than the purchase gave.
+    """
     with unit_of_work() as db:
         purchase = _fulfilled_purchase(db, payment_intent_id)
         if purchase is None:
             return ReversalOutcome.UNKNOWN_PAYMENT
         if purchase.dispute_status != "open":
             return ReversalOutcome.ALREADY_APPLIED
-        if won and purchase.disputed_held > 0:
-            _post(db, purchase, purchase.disputed_held, f"stripe-dispute-won:{dispute_id}")
-        else:
-            purchase.clawed_back += purchase.disputed_held
-        purchase.disputed_held = 0
+        if won:
+            if purchase.disputed_held > 0:
+                _post(db, purchase, purchase.disputed_held, f"stripe-dispute-won:{dispute_id}")
+            purchase.disputed_held = 0
         purchase.dispute_status = "won" if won else "lost"
         _touch(db, purchase)
     return ReversalOutcome.APPLIED
+
+
+def _not_yet_refunded(purchase: Purchase) -> int:
+    """Units of the purchase no refund has accounted for: a dispute can hold at most these.
+
+    A refund shortfall is part of the refunded share (the refund path never collects it later),
+    so it is excluded too; capping by `clawed_back` alone let a dispute after a short refund
+    take the shortfall out of credits the buyer got elsewhere, more than the purchase gave.
+    """
+    return max(purchase.credits - purchase.clawed_back - purchase.clawback_shortfall, 0)
 
 
 def _take_back(db: Session, purchase: Purchase, owed: int, key: str) -> int:

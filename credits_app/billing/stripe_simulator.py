@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import stripe
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from credits_app.billing.stripe_gateway import webhook_secret
 from credits_app.db import unit_of_work
@@ -194,7 +195,10 @@ class SimulatorHTTPClient(stripe.HTTPClient):
 
 def _session_row_by_key(key: str) -> SimulatedCheckoutSession | None:
     with unit_of_work() as db:
-        return db.query(SimulatedCheckoutSession).filter_by(idempotency_key=key).first()
+        query = select(SimulatedCheckoutSession).where(
+            col(SimulatedCheckoutSession.idempotency_key) == key
+        )
+        return db.exec(query).first()
 
 
 def _replay(row: SimulatedCheckoutSession, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:

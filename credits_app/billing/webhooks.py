@@ -12,6 +12,7 @@ from typing import Any
 
 import stripe
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
 
 from credits_app.billing.checkout import PaymentProviderError
 from credits_app.billing.fulfillment import (
@@ -99,7 +100,11 @@ def _mark(status: str) -> Callable[[Any], str]:
 
     def handle(session: Any) -> str:
         with unit_of_work() as db:
-            purchase = db.query(Purchase).filter_by(stripe_session_id=session["id"]).first()
+            purchase = db.exec(  # locked: a racing fulfillment must not be overwritten
+                select(Purchase)
+                .where(col(Purchase.stripe_session_id) == session["id"])
+                .with_for_update()
+            ).first()
             if purchase is None or purchase.status != "pending":
                 return "ignored"
             purchase.status = status

@@ -1,7 +1,9 @@
 """Real app processes (`reflex run --env prod --backend-only`) shared by the API tests.
 
-`api_server` runs without a Stripe key (the built-in checkout simulator); `stripe_api` runs the
-real stripe-python client against a local fake Stripe server, on the same database.
+`api_server` runs without a Stripe key (the built-in checkout simulator) and without an AI
+provider (the demo model); `stripe_api` runs the real stripe-python client against a local fake
+Stripe server; `ai_api_server` sends chats to a local fake OpenAI-compatible server. All three
+use the same database.
 
 It runs on the session's Postgres database when TEST_DATABASE_URL is set (always in CI), else
 on a SQLite file. Tests isolate themselves by registering their own users and orgs. Test setup
@@ -19,6 +21,7 @@ from credits_app.settings import get_settings
 from tests.support.api_client import SERVICE_KEY, ApiClient, no_cookie_jar
 from tests.support.app_server import RunningApp, prepare_database, running_app
 from tests.support.databases import postgres_admin_url
+from tests.support.fake_openai import FAKE_API_KEY, FakeOpenAIServer, running_fake_openai
 from tests.support.fake_stripe_server import (
     FAKE_STRIPE_KEY,
     FAKE_WEBHOOK_SECRET,
@@ -130,3 +133,52 @@ def stripe_in_process(
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()  # the next reader sees the environment monkeypatch restores
+
+
+AI_TEST_MODEL = "gpt-4o-mini"
+AI_TEST_TIMEOUT_SECONDS = 2.0
+
+
+@pytest.fixture(scope="session")
+def fake_openai() -> Iterator[FakeOpenAIServer]:
+    """A fake OpenAI-compatible chat server over HTTP that records every request."""
+    with running_fake_openai() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def ai_api_server(
+    api_database_url: str, fake_openai: FakeOpenAIServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningApp]:
+    """The backend with `AI_BASE_URL` pointing at the fake OpenAI server (default model
+    `AI_TEST_MODEL`, provider timeout `AI_TEST_TIMEOUT_SECONDS`). Same database as `api_server`.
+    """
+    directory = tmp_path_factory.mktemp("ai-api-server")
+    env = {
+        "SERVICE_API_KEY": SERVICE_KEY,
+        "AI_BASE_URL": fake_openai.base_url,
+        "AI_API_KEY": FAKE_API_KEY,
+        "AI_MODEL": AI_TEST_MODEL,
+        "AI_TIMEOUT_SECONDS": str(AI_TEST_TIMEOUT_SECONDS),
+    }
+    with running_app(api_database_url, directory, backend_only=True, env=env) as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def ai_api_engine(ai_api_server: RunningApp) -> Iterator[Engine]:
+    engine = make_engine(ai_api_server.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def ai_api(
+    ai_api_server: RunningApp, ai_api_engine: Engine, fake_openai: FakeOpenAIServer
+) -> Iterator[ApiClient]:
+    """An HTTP client for the AI-configured app; the fake provider starts each test clean."""
+    use_engine(ai_api_engine)
+    fake_openai.reset()
+    with httpx.Client(base_url=ai_api_server.base_url, timeout=60, cookies=no_cookie_jar()) as http:
+        yield ApiClient(http)
+    fake_openai.reset()

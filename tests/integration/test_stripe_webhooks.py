@@ -1,0 +1,397 @@
+"""Stripe webhooks over HTTP to the real app: signatures, fulfillment, refunds and disputes.
+
+Every event is signed independently (stripe-python's `generate_signature_header`) and posted to
+`/api/stripe/webhook` of the app running with a Stripe key; the app retrieves the session from
+the fake Stripe with the real client. Lessons from the field: a retried webhook must not credit
+twice (Lago #2243, Pay #371, opencode #28402) and a refund must take the credits back
+(elizaOS #10920), without ever driving a balance negative.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+from credits_app.billing.webhooks import handle_stripe_webhook
+from credits_app.credits import credit_service
+from credits_app.credits.categories import TransactionType
+from credits_app.credits.wallet_service import WalletOwner
+from credits_app.models import Purchase
+from tests.support.api_client import ApiClient, ApiUser, assert_error
+from tests.support.app_server import RunningApp
+from tests.support.fake_stripe_server import FakeStripeServer
+from tests.support.stripe_events import (
+    UNITS_PER_CREDIT,
+    Delivery,
+    charge,
+    complete,
+    dispute,
+    entry_types,
+    event_recorded,
+    open_checkout,
+    purchase_entries,
+    purchase_for,
+    signed,
+)
+from tests.support.wallets import ledger_totals
+
+STARTER_CREDITS = Decimal(1000)  # $10.00
+STARTER_UNITS = 1000 * UNITS_PER_CREDIT
+COMPLETED = "checkout.session.completed"
+
+
+def outcome(api: ApiClient, delivery: Delivery) -> str:
+    """Deliver; Stripe counts any 2xx as handled."""
+    response = delivery.post(api.http)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["received"] is True
+    result: str = body["outcome"]
+    return result
+
+
+def consistent_balance(owner: WalletOwner) -> int:
+    """The balance in units, after checking it equals the sum of the ledger and is not negative."""
+    totals = ledger_totals(owner)
+    assert totals.balance == totals.ledger_sum
+    assert totals.balance >= 0
+    return totals.balance
+
+
+@pytest.fixture
+def buyer(stripe_api_client: ApiClient) -> ApiUser:
+    return stripe_api_client.register("buyer")
+
+
+def paid_purchase(api: ApiClient, buyer: ApiUser) -> Purchase:
+    """A starter purchase paid and credited through its completion webhook."""
+    session_id = open_checkout(api, buyer)
+    assert outcome(api, signed(COMPLETED, complete(session_id))) == "fulfilled"
+    purchase = purchase_for(session_id)
+    assert purchase.status == "fulfilled" and purchase.stripe_payment_intent_id
+    return purchase
+
+
+# --- signatures ---------------------------------------------------------------------------
+
+
+def _forged(event: dict[str, object]) -> Delivery:
+    return signed(COMPLETED, event, secret="whsec_someone_else")
+
+
+def _stale(event: dict[str, object]) -> Delivery:
+    return signed(COMPLETED, event, timestamp=int(time.time()) - 301)
+
+
+def _future(event: dict[str, object]) -> Delivery:
+    return signed(COMPLETED, event, timestamp=int(time.time()) + 301)
+
+
+def _tampered(event: dict[str, object]) -> Delivery:
+    genuine = signed(COMPLETED, event | {"amount_total": 1})
+    body = genuine.payload.replace(b'"amount_total": 1,', b'"amount_total": 1000,')
+    assert body != genuine.payload
+    return Delivery(genuine.event_id, body, genuine.signature)
+
+
+def _unsigned(event: dict[str, object]) -> Delivery:
+    genuine = signed(COMPLETED, event)
+    return Delivery(genuine.event_id, genuine.payload, None)
+
+
+def _garbled(event: dict[str, object]) -> Delivery:
+    genuine = signed(COMPLETED, event)
+    return Delivery(genuine.event_id, genuine.payload, "t=soon,v1=abc")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_forged, _stale, _future, _tampered, _unsigned, _garbled],
+    ids=["forged", "stale", "future", "tampered", "missing-header", "garbled-header"],
+)
+def test_a_delivery_that_fails_verification_is_400_and_changes_nothing(
+    stripe_api_client: ApiClient, buyer: ApiUser, make: Callable[[dict[str, object]], Delivery]
+) -> None:
+    api = stripe_api_client
+    session_id = open_checkout(api, buyer)
+    bad = make(complete(session_id))
+
+    response = bad.post(api.http)
+
+    assert_error(response, 400, "invalid_signature")
+    assert not event_recorded(bad.event_id)
+    assert purchase_for(session_id).status == "pending"
+    assert ledger_totals(WalletOwner.user(buyer.id)).entry_count == 0
+    # The same event, genuinely signed, is then accepted: the refusal remembered nothing.
+    assert outcome(api, signed(COMPLETED, complete(session_id), event_id=bad.event_id)) == (
+        "fulfilled"
+    )
+
+
+# --- checkout completion ------------------------------------------------------------------
+
+
+def test_paid_completion_credits_once_and_redeliveries_are_acknowledged(
+    stripe_api_client: ApiClient, fake_stripe: FakeStripeServer, buyer: ApiUser
+) -> None:
+    api = stripe_api_client
+    session_id = open_checkout(api, buyer)
+    event = signed(COMPLETED, complete(session_id))
+    owner = WalletOwner.user(buyer.id)
+
+    assert outcome(api, event) == "fulfilled"
+    assert outcome(api, event) == "duplicate"  # Stripe retried the same event
+    assert outcome(api, signed(COMPLETED, complete(session_id))) == "already_fulfilled"
+
+    assert api.balance(buyer) == STARTER_CREDITS
+    assert consistent_balance(owner) == STARTER_UNITS
+    assert entry_types(owner) == [TransactionType.PURCHASE.value]
+    purchase = purchase_for(session_id)
+    assert purchase.status == "fulfilled" and purchase.fulfilled_at is not None
+    assert purchase.ledger_entry_id is not None
+    retrievals = fake_stripe.requests_to("GET", f"/v1/checkout/sessions/{session_id}")
+    assert len(retrievals) == 2  # the app trusts what it retrieves, not the event body
+
+
+def test_an_unpaid_completion_waits_for_async_payment_succeeded(
+    stripe_api_client: ApiClient, buyer: ApiUser
+) -> None:
+    api = stripe_api_client
+    session_id = open_checkout(api, buyer)
+
+    assert outcome(api, signed(COMPLETED, complete(session_id, paid=False))) == "awaiting_payment"
+    assert purchase_for(session_id).status == "pending"
+    assert api.balance(buyer) == 0
+
+    succeeded = signed("checkout.session.async_payment_succeeded", complete(session_id))
+    assert outcome(api, succeeded) == "fulfilled"
+    assert api.balance(buyer) == STARTER_CREDITS
+    assert purchase_entries(WalletOwner.user(buyer.id)) == 1
+
+
+def test_a_completed_event_claiming_paid_is_checked_with_stripe(
+    stripe_api_client: ApiClient, buyer: ApiUser
+) -> None:
+    """The event body says paid, Stripe says unpaid (e.g. a replayed or crafted body): the app
+    believes Stripe."""
+    api = stripe_api_client
+    session_id = open_checkout(api, buyer)
+    unpaid = complete(session_id, paid=False)
+
+    assert outcome(api, signed(COMPLETED, unpaid | {"payment_status": "paid"})) == "not_paid"
+    assert api.balance(buyer) == 0
+
+
+@pytest.mark.parametrize(
+    ("event_type", "status"),
+    [("checkout.session.async_payment_failed", "failed"), ("checkout.session.expired", "expired")],
+)
+def test_failed_and_expired_sessions_mark_pending_purchases_and_never_fulfilled_ones(
+    stripe_api_client: ApiClient, buyer: ApiUser, event_type: str, status: str
+) -> None:
+    api = stripe_api_client
+    pending_session = open_checkout(api, buyer)
+    session = complete(pending_session, paid=False)
+    assert outcome(api, signed(event_type, session)) == status
+    assert purchase_for(pending_session).status == status
+
+    purchase = paid_purchase(api, buyer)
+    assert purchase.stripe_session_id is not None
+    assert outcome(api, signed(event_type, complete(purchase.stripe_session_id))) == "ignored"
+    assert purchase_for(purchase.stripe_session_id).status == "fulfilled"
+    assert api.balance(buyer) == STARTER_CREDITS
+
+
+def test_an_unknown_event_type_is_acknowledged_and_changes_nothing(
+    stripe_api_client: ApiClient, buyer: ApiUser
+) -> None:
+    api = stripe_api_client
+    session_id = open_checkout(api, buyer)
+    event = signed("customer.created", {"id": "cus_test_1", "object": "customer"})
+
+    assert outcome(api, event) == "ignored"
+    assert purchase_for(session_id).status == "pending"
+    assert ledger_totals(WalletOwner.user(buyer.id)).entry_count == 0
+
+
+def test_amount_mismatch_is_rejected_not_credited_and_logged(
+    stripe_api_client: ApiClient,
+    fake_stripe: FakeStripeServer,
+    stripe_api: RunningApp,
+    buyer: ApiUser,
+) -> None:
+    api = stripe_api_client
+    session_id = open_checkout(api, buyer)
+    event = complete(session_id)
+    fake_stripe.override_session(session_id, amount_total=1)  # Stripe charged 1 cent
+
+    assert outcome(api, signed(COMPLETED, event)) == "rejected: purchase_mismatch"
+
+    purchase = purchase_for(session_id)
+    assert purchase.status == "pending"
+    assert ledger_totals(WalletOwner.user(buyer.id)).entry_count == 0
+    log = stripe_api.log_file.read_text(errors="replace")  # Python's last-resort handler:
+    [line] = [line for line in log.splitlines() if f"Purchase {purchase.id} does not match" in line]
+    assert f"'{session_id}', 1000, 'usd'), Stripe reports ('{session_id}', 1, 'usd')" in line
+
+
+def test_amount_mismatch_is_logged_at_error_level(
+    stripe_api_client: ApiClient,
+    fake_stripe: FakeStripeServer,
+    stripe_in_process: None,
+    buyer: ApiUser,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The same rejection handled in this process, where the log record's level is visible."""
+    session_id = open_checkout(stripe_api_client, buyer)
+    fake_stripe.override_session(session_id, currency="eur")
+    delivery = signed(COMPLETED, complete(session_id))
+
+    with caplog.at_level(logging.INFO, logger="credits_app.billing"):
+        assert handle_stripe_webhook(delivery.payload, delivery.signature) == (
+            "rejected: purchase_mismatch"
+        )
+
+    [record] = [r for r in caplog.records if "does not match" in r.getMessage()]
+    assert (record.levelname, record.name) == ("ERROR", "credits_app.billing.fulfillment")
+    assert "'eur'" in record.getMessage()
+    assert ledger_totals(WalletOwner.user(buyer.id)).entry_count == 0
+
+
+def test_a_session_pointing_at_another_purchase_is_rejected(
+    stripe_api_client: ApiClient, fake_stripe: FakeStripeServer, buyer: ApiUser
+) -> None:
+    """A paid session whose metadata names someone else's purchase credits nobody."""
+    api = stripe_api_client
+    victim = api.register("victim")
+    victims_session = open_checkout(api, victim)
+    victims_purchase = str(purchase_for(victims_session).id)
+    session_id = open_checkout(api, buyer)
+    fake_stripe.override_session(
+        session_id,
+        client_reference_id=victims_purchase,
+        metadata={"purchase_id": victims_purchase},
+    )
+
+    assert outcome(api, signed(COMPLETED, complete(session_id))) == "rejected: purchase_mismatch"
+    assert purchase_for(victims_session).status == "pending"
+    assert ledger_totals(WalletOwner.user(victim.id)).entry_count == 0
+    assert ledger_totals(WalletOwner.user(buyer.id)).entry_count == 0
+
+
+def test_stripe_unreachable_during_a_webhook_answers_502_so_stripe_retries(
+    stripe_api_client: ApiClient, fake_stripe: FakeStripeServer, buyer: ApiUser
+) -> None:
+    api = stripe_api_client
+    session_id = open_checkout(api, buyer)
+    event = signed(COMPLETED, complete(session_id))
+    fake_stripe.fail_next(3)
+
+    assert_error(event.post(api.http), 502, "payment_provider_error")
+    assert not event_recorded(event.event_id)  # not "handled": the retry must do the work
+    assert api.balance(buyer) == 0
+
+    assert outcome(api, event) == "fulfilled"
+    assert api.balance(buyer) == STARTER_CREDITS
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+
+def test_partial_refunds_add_up_and_an_older_total_arriving_late_changes_nothing(
+    stripe_api_client: ApiClient, buyer: ApiUser
+) -> None:
+    api = stripe_api_client
+    purchase = paid_purchase(api, buyer)
+    owner = WalletOwner.user(buyer.id)
+
+    assert outcome(api, signed("charge.refunded", charge(purchase, 250))) == "applied"
+    assert api.balance(buyer) == 750
+    assert outcome(api, signed("charge.refunded", charge(purchase, 600))) == "applied"
+    assert api.balance(buyer) == 400  # 600 of 1000 cents refunded in total, not 250 + 600
+    late = signed("charge.refunded", charge(purchase, 250))
+    assert outcome(api, late) == "already_applied"
+    assert outcome(api, late) == "duplicate"
+
+    assert consistent_balance(owner) == 400 * UNITS_PER_CREDIT
+    assert entry_types(owner) == ["purchase", "refund", "refund"]
+    stored = purchase_for(str(purchase.stripe_session_id))
+    assert (stored.refunded_minor, stored.clawed_back, stored.clawback_shortfall) == (
+        600,
+        600 * UNITS_PER_CREDIT,
+        0,
+    )
+
+
+def test_a_full_refund_after_spending_takes_what_is_left_and_records_the_shortfall(
+    stripe_api_client: ApiClient, buyer: ApiUser
+) -> None:
+    api = stripe_api_client
+    purchase = paid_purchase(api, buyer)
+    owner = WalletOwner.user(buyer.id)
+    credit_service.deduct_personal_credits(buyer.id, "300", category="ai_usage")
+
+    assert outcome(api, signed("charge.refunded", charge(purchase, 1000))) == "applied"
+
+    assert api.balance(buyer) == 0
+    assert consistent_balance(owner) == 0
+    stored = purchase_for(str(purchase.stripe_session_id))
+    assert stored.clawed_back == 700 * UNITS_PER_CREDIT
+    assert stored.clawback_shortfall == 300 * UNITS_PER_CREDIT
+    history = api.http.get("/api/credits/history", headers=buyer.headers).json()["items"]
+    refund = next(item for item in history if item["type"] == "refund")
+    assert refund["metadata"]["shortfall"] == 300 * UNITS_PER_CREDIT
+    # A later top-up is not silently taken by a replayed refund.
+    credit_service.grant_personal_credits(buyer.id, "50", description="top-up")
+    assert outcome(api, signed("charge.refunded", charge(purchase, 1000))) == "already_applied"
+    assert api.balance(buyer) == 50
+
+
+def test_a_refund_for_an_unknown_payment_is_acknowledged_and_ignored(
+    stripe_api_client: ApiClient, buyer: ApiUser
+) -> None:
+    api = stripe_api_client
+    stranger = Purchase(
+        owner_kind="user",
+        owner_id=buyer.id,
+        buyer_user_id=buyer.id,
+        package_id="starter",
+        credits=1,
+        price_minor=1000,
+        currency="usd",
+        stripe_payment_intent_id="pi_not_ours",
+    )
+    assert outcome(api, signed("charge.refunded", charge(stranger, 1000))) == "unknown_payment"
+    assert ledger_totals(WalletOwner.user(buyer.id)).entry_count == 0
+
+
+# --- disputes -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("result", "balance_after"), [("won", STARTER_CREDITS), ("lost", 0)])
+def test_a_dispute_holds_the_credits_until_it_is_won_or_lost(
+    stripe_api_client: ApiClient, buyer: ApiUser, result: str, balance_after: Decimal
+) -> None:
+    api = stripe_api_client
+    purchase = paid_purchase(api, buyer)
+    owner = WalletOwner.user(buyer.id)
+
+    opened = signed("charge.dispute.created", dispute(purchase, "dp_1", 1000))
+    assert outcome(api, opened) == "applied"
+    assert api.balance(buyer) == 0
+    assert purchase_for(str(purchase.stripe_session_id)).dispute_status == "open"
+    again = signed("charge.dispute.created", dispute(purchase, "dp_1", 1000))
+    assert outcome(api, again) == "already_applied"
+
+    closed = signed("charge.dispute.closed", dispute(purchase, "dp_1", 1000, status=result))
+    assert outcome(api, closed) == "applied"
+    assert outcome(api, closed) == "duplicate"
+
+    assert api.balance(buyer) == balance_after
+    assert consistent_balance(owner) == balance_after * UNITS_PER_CREDIT
+    stored = purchase_for(str(purchase.stripe_session_id))
+    assert stored.dispute_status == result
+    assert stored.disputed_held == (STARTER_UNITS if result == "lost" else 0)  # kept for good
+    assert stored.clawed_back == 0  # that field counts refunds
