@@ -5,7 +5,8 @@
    never overdraw it. Not enough credits → 402 before the provider is called.
 2. Call the provider.  Failure or timeout → release the hold, charge nothing.
 3. Settle: charge the cost of the usage the provider reported (never more than the hold) as one
-   `usage` entry in `ai_usage` with model/feature/token metadata, and release the rest.
+   `usage` entry in `ai_usage` with model/feature/token metadata, and release the rest. If the
+   ledger refuses the settlement, the hold is released and the error raised: nothing charged.
 """
 
 from dataclasses import dataclass
@@ -66,10 +67,14 @@ def chat(
     hold_id = credit_holds.place_hold(owner, _worst_case_units(messages, model))
     try:
         completion = provider.complete(messages, model, MAX_OUTPUT_TOKENS)
+        return _settle(hold_id, completion, model)
     except BaseException:
+        # Provider failure, or a settlement the ledger refused (e.g. the monthly limit was
+        # lowered while the model worked): the caller gets an error and is charged nothing, so
+        # the reservation goes back now instead of blocking the wallet until it expires.
+        # A no-op when the hold is already closed.
         credit_holds.release_hold(hold_id)
         raise
-    return _settle(hold_id, completion, model)
 
 
 def _settle(hold_id: int, completion: ChatCompletion, model: str) -> ChatResult:

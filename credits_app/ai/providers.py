@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from credits_app.credits.ai_usage_metadata import MAX_TOKENS
 from credits_app.credits.errors import CreditsError
 from credits_app.settings import get_settings
 
@@ -50,11 +51,20 @@ class ChatProvider(Protocol):
 
 
 class OpenAICompatibleProvider:
-    """`POST {base_url}/chat/completions` with a bearer key, strict timeouts, clear errors."""
+    """`POST {base_url}/chat/completions` with a bearer key, strict timeouts, clear errors.
 
-    def __init__(self, base_url: str, api_key: str | None) -> None:
+    `timeout_seconds` bounds each read (and the connect, at most `CONNECT_TIMEOUT_SECONDS`);
+    it comes from `AI_TIMEOUT_SECONDS`, so a hung provider fails fast and charges nothing.
+    """
+
+    def __init__(
+        self, base_url: str, api_key: str | None, timeout_seconds: float = READ_TIMEOUT_SECONDS
+    ) -> None:
+        if not timeout_seconds > 0:
+            raise ValueError("timeout_seconds must be positive")
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
+        self.timeout_seconds = timeout_seconds
 
     def complete(self, messages: list[ChatMessage], model: str, max_tokens: int) -> ChatCompletion:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
@@ -63,7 +73,9 @@ class OpenAICompatibleProvider:
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "max_tokens": max_tokens,
         }
-        timeout = httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+        timeout = httpx.Timeout(
+            self.timeout_seconds, connect=min(CONNECT_TIMEOUT_SECONDS, self.timeout_seconds)
+        )
         try:
             response = httpx.post(
                 f"{self.base_url}/chat/completions", json=body, headers=headers, timeout=timeout
@@ -104,7 +116,9 @@ def configured_provider() -> tuple[ChatProvider, str]:
     settings = get_settings()
     if settings.ai_base_url:
         return (
-            OpenAICompatibleProvider(settings.ai_base_url, settings.ai_api_key),
+            OpenAICompatibleProvider(
+                settings.ai_base_url, settings.ai_api_key, settings.ai_timeout_seconds
+            ),
             settings.ai_model or "gpt-4o-mini",
         )
     return DemoProvider(), DEMO_MODEL
@@ -123,7 +137,7 @@ def _parse_completion(response: httpx.Response, requested_model: str) -> ChatCom
         input_tokens, output_tokens = usage["prompt_tokens"], usage["completion_tokens"]
     except (ValueError, KeyError, IndexError, TypeError):
         raise ProviderError("The AI provider sent an answer we cannot read.") from None
-    if not all(isinstance(n, int) and n >= 0 for n in (input_tokens, output_tokens)):
+    if not all(_is_token_count(n) for n in (input_tokens, output_tokens)):
         raise ProviderError("The AI provider reported invalid token usage.")
     return ChatCompletion(
         content=str(content),
@@ -131,3 +145,10 @@ def _parse_completion(response: httpx.Response, requested_model: str) -> ChatCom
         input_tokens=input_tokens,
         output_tokens=output_tokens,
     )
+
+
+def _is_token_count(value: object) -> bool:
+    """A usage figure we can charge and record: JSON `true` is not 1 token, and a count past the
+    ledger's metadata bound (`MAX_TOKENS`) is the provider's error (502), not the caller's (400).
+    Both used to pass here and then fail the settlement as `invalid_argument`."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOKENS

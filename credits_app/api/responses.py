@@ -17,6 +17,7 @@ _ERROR_STATUSES = {
     413: "Request body too large",
     422: "Validation error",
     429: "Too many failed sign-in attempts",
+    502: "The payment or AI provider failed; nothing was charged",
 }
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": description}

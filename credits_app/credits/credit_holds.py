@@ -5,16 +5,15 @@ only if `balance - held` covers it and the monthly limit leaves room), so concur
 each reserve their own share and together can never overdraw the wallet. `settle_hold` books
 the actual cost as one ledger entry and releases the reservation in the same statement;
 `release_hold` gives it all back (provider failure). A hold that is never closed (a crashed
-worker) expires after `HOLD_TTL` and is released by the next hold on that wallet.
+worker) expires after `HOLD_TTL` and is released by the next hold or refused debit there.
 Held credits are not ledger entries: the balance still equals the sum of the ledger.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import BigInteger, Date, Table, bindparam, select, text
+from sqlalchemy import BigInteger, Date, bindparam, select, text
 from sqlmodel import Session
 
 from credits_app.clock import utcnow
@@ -25,6 +24,12 @@ from credits_app.credits.errors import (
     InvalidArgument,
     MonthlyLimitReached,
 )
+from credits_app.credits.hold_expiry import (
+    RELEASE_HELD,
+    close_hold,
+    holds,
+    release_expired_holds,
+)
 from credits_app.credits.owners import WalletOwner
 from credits_app.credits.wallet_service import (
     EntryDraft,
@@ -34,10 +39,6 @@ from credits_app.credits.wallet_service import (
     wallets,
 )
 from credits_app.db import unit_of_work
-from credits_app.models import CreditHold
-
-holds = cast(Table, CreditHold.__table__)  # type: ignore[attr-defined]
-HOLD_TTL = timedelta(minutes=15)
 
 _PLACE_HOLD = text(
     """
@@ -49,7 +50,6 @@ _PLACE_HOLD = text(
     RETURNING id
     """
 ).bindparams(bindparam("units", type_=BigInteger()), bindparam("spend_month", type_=Date()))
-_RELEASE = text("UPDATE wallets SET held = held - :units WHERE id = :wallet_id AND held >= :units")
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def place_hold(owner: WalletOwner, units: int, *, session: Session | None = None
         raise InvalidArgument("A hold must reserve a positive amount.")
     with unit_of_work(session) as db:
         wallet = require_wallet(db, owner)
-        _release_expired_holds(db, wallet.id)
+        release_expired_holds(db, wallet.id)
         params = {
             "units": units,
             "owner_kind": owner.kind.value,
@@ -111,8 +111,8 @@ def settle_hold(
             posted = post_entry(db, owner, draft, release=hold.amount)
             entry_id, balance_after = posted.id, posted.balance_after
         else:
-            db.execute(_RELEASE, {"units": hold.amount, "wallet_id": hold.wallet_id})
-        _close(db, hold_id, "settled", entry_id)
+            db.execute(RELEASE_HELD, {"units": hold.amount, "wallet_id": hold.wallet_id})
+        close_hold(db, hold_id, "settled", entry_id)
     return SettledHold(charge, entry_id, balance_after)
 
 
@@ -124,8 +124,8 @@ def release_hold(hold_id: int) -> None:
         ).one_or_none()
         if row is None:
             return
-        db.execute(_RELEASE, {"units": row.amount, "wallet_id": row.wallet_id})
-        _close(db, hold_id, "released", None)
+        db.execute(RELEASE_HELD, {"units": row.amount, "wallet_id": row.wallet_id})
+        close_hold(db, hold_id, "released", None)
 
 
 def _active_hold(db: Session, hold_id: int) -> tuple[Any, WalletOwner]:
@@ -139,29 +139,6 @@ def _active_hold(db: Session, hold_id: int) -> tuple[Any, WalletOwner]:
         raise InvalidArgument("This hold is no longer active (settled, released or expired).")
     return row, WalletOwner.user(row.owner_id) if row.owner_kind == "user" else WalletOwner.org(
         row.owner_id
-    )
-
-
-def _release_expired_holds(db: Session, wallet_id: int) -> None:
-    expired = db.execute(
-        select(holds.c.id, holds.c.amount)
-        .where(
-            holds.c.wallet_id == wallet_id,
-            holds.c.status == "active",
-            holds.c.created_at < utcnow() - HOLD_TTL,
-        )
-        .with_for_update()
-    ).all()
-    for hold_id, amount in expired:
-        db.execute(_RELEASE, {"units": amount, "wallet_id": wallet_id})
-        _close(db, hold_id, "released", None)
-
-
-def _close(db: Session, hold_id: int, status: str, entry_id: int | None) -> None:
-    db.execute(
-        holds.update()
-        .where(holds.c.id == hold_id)
-        .values(status=status, entry_id=entry_id, closed_at=utcnow())
     )
 
 

@@ -35,6 +35,7 @@ from credits_app.credits.errors import (
     MonthlyLimitReached,
     WalletNotFound,
 )
+from credits_app.credits.hold_expiry import release_expired_holds
 from credits_app.credits.owners import WalletOwner as WalletOwner
 from credits_app.models import LedgerEntry, Organization, User, Wallet
 
@@ -182,6 +183,8 @@ def post_entry(
         moved = tuple(row) if row else None
     else:
         moved = _post_entry_sqlite(session, params)
+    if moved is None and draft.amount < 0 and _freed_expired_holds(session, owner):
+        return post_entry(session, owner, draft, release=release)
     if moved is None:
         return _explain_refusal(session, owner, draft)
     wallet_id, balance_after, entry_id = moved
@@ -191,6 +194,12 @@ def post_entry(
     # We still hold the lock: undo our move inside this transaction and replay theirs.
     session.execute(ledger_sql.UNDO_MOVE, params | {"wallet_id": wallet_id})
     return _explain_refusal(session, owner, draft)
+
+
+def _freed_expired_holds(session: Session, owner: WalletOwner) -> bool:
+    """A refused debit first frees holds whose request died (rare: only on refusal)."""
+    wallet = find_wallet(session, owner)
+    return wallet is not None and wallet.held > 0 and release_expired_holds(session, wallet.id) > 0
 
 
 def _post_entry_sqlite(session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
