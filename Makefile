@@ -40,6 +40,10 @@ bench: $(VENV)/.installed-dev  ## Ledger throughput vs pgbench (needs a local Po
 bench-webhooks: $(VENV)/.installed-dev  ## Webhook fulfillment throughput, 5x duplicate deliveries (needs a local Postgres)
 	$(PY) bench/webhook_bench.py
 
+.PHONY: bench-ai
+bench-ai: $(VENV)/.installed-dev  ## Latency a credited chat adds (check + hold + settle), Postgres + SQLite
+	$(PY) bench/ai_chat_bench.py
+
 chromium:  ## Debian's Chromium for the Playwright tests (Playwright cannot download browsers here)
 	@command -v chromium >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
