@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     ai_api_key: str | None = None
     ai_model: str | None = None
     service_api_key: str | None = None
+    balance_refresh_seconds: int = 60  # header balance poll; tests set a few seconds
 
     demo_user_email: str = "demo@example.com"
     demo_user_password: str = "demo-password"
