@@ -4,6 +4,11 @@ import reflex as rx
 
 from credits_app import styles
 from credits_app.api import api
-from credits_app.pages import credits  # noqa: F401  (registers the pages)
+from credits_app.pages import auth, credits  # noqa: F401  (registers the pages)
 
-app = rx.App(api_transformer=api, style=styles.BASE_STYLE)
+app = rx.App(
+    api_transformer=api,
+    style=styles.BASE_STYLE,
+    # Sign-in/out helpers for the browser (the password never crosses the websocket).
+    head_components=[rx.script(src="/uc-session.js", defer=True)],
+)

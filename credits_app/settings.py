@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     ai_model: str | None = None
     ai_timeout_seconds: float = 60.0  # per read from the AI provider; then 502, nothing charged
     service_api_key: str | None = None
+    balance_refresh_seconds: int = 60  # header balance poll; tests set a few seconds
 
     demo_user_email: str = "demo@example.com"
     demo_user_password: str = "demo-password"

@@ -13,9 +13,23 @@ GRAY_COLOR = "slate"
 RADIUS = "large"
 SCALING = "100%"
 
+# Semantic colour names (Radix scales) for states the user must notice.
+OK_COLOR = "grass"
+LOW_COLOR = "amber"
+CRITICAL_COLOR = "red"
+CREDIT_COLOR = "grass"  # money coming in
+DEBIT_COLOR = "gray"  # money going out: calm, it is the normal case
+STATUS_COLOR_SCHEME: dict[str, str] = {
+    "ok": "gray",
+    "low": LOW_COLOR,
+    "critical": CRITICAL_COLOR,
+}
+
 # Colours, as Radix scale steps so light and dark mode both stay readable.
 PAGE_BACKGROUND = rx.color("gray", 2)
 SURFACE_BACKGROUND = rx.color("gray", 1)
+SUBTLE_BACKGROUND = rx.color("gray", 3)
+HOVER_BACKGROUND = rx.color("gray", 4)
 BORDER_COLOR = rx.color("gray", 5)
 TEXT_COLOR = rx.color("gray", 12)
 MUTED_TEXT_COLOR = rx.color("gray", 11)
@@ -23,28 +37,63 @@ ACCENT_TEXT_COLOR = rx.color("accent", 11)
 ACCENT_SOFT_BACKGROUND = rx.color("accent", 3)
 BRAND_MARK_BACKGROUND = rx.color("accent", 9)
 BRAND_MARK_TEXT_COLOR = rx.color("accent", 1)
+CREDIT_TEXT_COLOR = rx.color(CREDIT_COLOR, 11)
+DEBIT_TEXT_COLOR = rx.color("gray", 12)
+LOW_TEXT_COLOR = rx.color(LOW_COLOR, 11)
+LOW_BACKGROUND = rx.color(LOW_COLOR, 3)
+LOW_BORDER = rx.color(LOW_COLOR, 7)
+CRITICAL_TEXT_COLOR = rx.color(CRITICAL_COLOR, 11)
+CRITICAL_BACKGROUND = rx.color(CRITICAL_COLOR, 3)
+CRITICAL_BORDER = rx.color(CRITICAL_COLOR, 7)
 SHADOW = "0 1px 2px rgba(16, 24, 40, 0.06), 0 1px 3px rgba(16, 24, 40, 0.10)"
+POPULAR_SHADOW = "0 0 0 2px var(--accent-9), 0 8px 24px rgba(62, 99, 221, 0.18)"
+
+# Chart colours: Plotly draws on canvas/SVG and cannot read CSS variables, so these are hex.
+# One colour per usage category, in `CreditUsageCategory` order (the order of the traces).
+CHART_CATEGORY_COLORS = ["#3E63DD", "#12A594", "#E54666", "#F76B15", "#8E4EC6", "#8B8D98"]
+CHART_TEXT_COLOR = "#60646C"
+CHART_GRID_COLOR = "#E8E8EC"
+CHART_PAPER_COLOR = "#FCFCFD"  # Radix slate 1, the card's background: hides the placeholder
+CHART_FONT_SIZE = 12
+CHART_HEIGHT = "320px"
 
 # Sizes and spacing.
 FONT_FAMILY = "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 TOP_BAR_HEIGHT = "56px"
-CONTENT_MAX_WIDTH = "960px"
+SIDEBAR_WIDTH = "240px"
+CONTENT_MAX_WIDTH = "1120px"
+AUTH_CARD_MAX_WIDTH = "400px"
 CARD_MAX_WIDTH = "420px"
-PAGE_PADDING_X = "24px"
-PAGE_PADDING_Y = "32px"
-CARD_PADDING = "24px"
+PAGE_PADDING_X = ["16px", "16px", "24px", "32px"]
+PAGE_PADDING_Y = ["20px", "20px", "28px", "32px"]
+CARD_PADDING = ["16px", "20px", "24px"]
 BORDER_RADIUS = "12px"
 BRAND_MARK_SIZE = "28px"
-BALANCE_FONT_SIZE = "44px"
+BALANCE_FONT_SIZE = ["34px", "40px", "44px"]
 BALANCE_LINE_HEIGHT = "1.1"
 BALANCE_LETTER_SPACING = "-0.02em"
 HEADING_SIZE = "6"  # Radix size scale "1".."9"
+SECTION_HEADING_SIZE = "4"
 BRAND_SIZE = "4"
 LABEL_SIZE = "2"
+BODY_SIZE = "2"
+SMALL_SIZE = "1"
 UNIT_SIZE = "4"
 GAP_SMALL = "2"  # Radix spacing scale "1".."9"
 GAP_MEDIUM = "4"
 GAP_LARGE = "6"
+ICON_SIZE = 16
+SMALL_ICON_SIZE = 14
+# Responsive Radix props: phone, tablet, laptop and up (Radix breakpoints xs/sm/md/lg).
+PACKAGE_GRID_COLUMNS = rx.breakpoints(initial="1", xs="2", lg="4")
+FEATURE_GRID_COLUMNS = rx.breakpoints(initial="2", md="4")
+BREAKDOWN_GRID_COLUMNS = rx.breakpoints(initial="1", md="2")
+HISTORY_TABLE_MIN_WIDTH = "720px"
+# `display` values that show an element only below / from the tablet breakpoint (768px).
+FULL_WIDTH_ON_PHONES = ["100%", "auto"]
+NARROW_ONLY = ["flex", "flex", "none"]
+WIDE_ONLY = ["none", "none", "block"]
+SKELETON_ROWS = 5
 
 
 def theme() -> rx.Component:
@@ -55,6 +104,7 @@ def theme() -> rx.Component:
         radius=RADIUS,
         scaling=SCALING,
         has_background=True,
+        appearance="light",
     )
 
 
@@ -70,6 +120,9 @@ PAGE_STYLE: dict[str, Any] = {
 }
 
 TOP_BAR_STYLE: dict[str, Any] = {
+    "position": "sticky",
+    "top": "0",
+    "z_index": "10",
     "width": "100%",
     "background": SURFACE_BACKGROUND,
     "border_bottom": f"1px solid {BORDER_COLOR}",
@@ -78,10 +131,72 @@ TOP_BAR_STYLE: dict[str, Any] = {
 TOP_BAR_INNER_STYLE: dict[str, Any] = {
     "height": TOP_BAR_HEIGHT,
     "width": "100%",
-    "max_width": CONTENT_MAX_WIDTH,
-    "margin_x": "auto",
     "padding_x": PAGE_PADDING_X,
     "align": "center",
+    "justify": "between",
+}
+
+SIDEBAR_STYLE: dict[str, Any] = {
+    "width": SIDEBAR_WIDTH,
+    "min_width": SIDEBAR_WIDTH,
+    "align_self": "stretch",
+    "min_height": f"calc(100vh - {TOP_BAR_HEIGHT})",
+    "background": SURFACE_BACKGROUND,
+    "border_right": f"1px solid {BORDER_COLOR}",
+}
+
+SIDEBAR_INNER_STYLE: dict[str, Any] = {
+    "position": "sticky",
+    "top": TOP_BAR_HEIGHT,
+    "max_height": f"calc(100vh - {TOP_BAR_HEIGHT})",
+    "overflow_y": "auto",
+    "padding": "16px 12px",
+}
+
+SIDEBAR_SECTION_LABEL_STYLE: dict[str, Any] = {
+    "color": MUTED_TEXT_COLOR,
+    "font_weight": "500",
+    "text_transform": "uppercase",
+    "letter_spacing": "0.06em",
+    "padding_x": "8px",
+}
+
+NAV_LINK_STYLE: dict[str, Any] = {
+    "width": "100%",
+    "padding": "8px 10px",
+    "border_radius": "8px",
+    "color": MUTED_TEXT_COLOR,
+    "font_weight": "500",
+    "_hover": {"background": HOVER_BACKGROUND, "color": TEXT_COLOR},
+}
+
+NAV_LINK_ACTIVE_STYLE: dict[str, Any] = NAV_LINK_STYLE | {
+    "background": ACCENT_SOFT_BACKGROUND,
+    "color": ACCENT_TEXT_COLOR,
+    "_hover": {"background": ACCENT_SOFT_BACKGROUND, "color": ACCENT_TEXT_COLOR},
+}
+
+ORG_SWITCHER_STYLE: dict[str, Any] = {
+    "width": "100%",
+    "padding": "8px 10px",
+    "border_radius": "8px",
+    "border": f"1px solid {BORDER_COLOR}",
+    "background": SURFACE_BACKGROUND,
+    "cursor": "pointer",
+    "_hover": {"background": HOVER_BACKGROUND},
+}
+
+AVATAR_MARK_STYLE: dict[str, Any] = {
+    "width": "24px",
+    "height": "24px",
+    "min_width": "24px",
+    "border_radius": "6px",
+    "background": ACCENT_SOFT_BACKGROUND,
+    "color": ACCENT_TEXT_COLOR,
+    "font_size": "12px",
+    "font_weight": "700",
+    "align": "center",
+    "justify": "center",
 }
 
 BRAND_MARK_STYLE: dict[str, Any] = {
@@ -95,23 +210,49 @@ BRAND_MARK_STYLE: dict[str, Any] = {
     "justify": "center",
 }
 
+DASHBOARD_BODY_STYLE: dict[str, Any] = {
+    "width": "100%",
+    "align_items": "flex-start",
+}
+
 CONTENT_STYLE: dict[str, Any] = {
     "width": "100%",
+    "min_width": "0",
     "max_width": CONTENT_MAX_WIDTH,
     "margin_x": "auto",
     "padding_x": PAGE_PADDING_X,
     "padding_y": PAGE_PADDING_Y,
 }
 
-CARD_STYLE: dict[str, Any] = {
+AUTH_PAGE_STYLE: dict[str, Any] = {
+    "min_height": "100vh",
     "width": "100%",
-    "max_width": CARD_MAX_WIDTH,
+    "padding": "24px 16px",
+    "background": PAGE_BACKGROUND,
+    "align": "center",
+    "justify": "center",
+}
+
+AUTH_CARD_STYLE: dict[str, Any] = {
+    "width": "100%",
+    "max_width": AUTH_CARD_MAX_WIDTH,
+    "padding": "32px",
+    "border_radius": BORDER_RADIUS,
+    "background": SURFACE_BACKGROUND,
+    "border": f"1px solid {BORDER_COLOR}",
+    "box_shadow": SHADOW,
+}
+
+SURFACE_STYLE: dict[str, Any] = {
+    "width": "100%",
     "padding": CARD_PADDING,
     "border_radius": BORDER_RADIUS,
     "background": SURFACE_BACKGROUND,
     "border": f"1px solid {BORDER_COLOR}",
     "box_shadow": SHADOW,
 }
+
+CARD_STYLE: dict[str, Any] = SURFACE_STYLE
 
 CARD_LABEL_STYLE: dict[str, Any] = {
     "color": MUTED_TEXT_COLOR,
@@ -129,6 +270,11 @@ BALANCE_STYLE: dict[str, Any] = {
     "font_variant_numeric": "tabular-nums",
 }
 
+NUMBER_STYLE: dict[str, Any] = {
+    "font_variant_numeric": "tabular-nums",
+    "white_space": "nowrap",
+}
+
 UNIT_STYLE: dict[str, Any] = {
     "color": MUTED_TEXT_COLOR,
     "font_weight": "500",
@@ -141,4 +287,142 @@ CAPTION_STYLE: dict[str, Any] = {
 LINK_STYLE: dict[str, Any] = {
     "color": ACCENT_TEXT_COLOR,
     "font_weight": "500",
+}
+
+HEADER_BALANCE_BASE_STYLE: dict[str, Any] = {
+    "padding": "4px 10px",
+    "border_radius": "999px",
+    "border": f"1px solid {BORDER_COLOR}",
+    "background": SURFACE_BACKGROUND,
+    "color": TEXT_COLOR,
+    "font_weight": "600",
+    "font_variant_numeric": "tabular-nums",
+    "white_space": "nowrap",
+    "_hover": {"background": HOVER_BACKGROUND},
+}
+
+HEADER_BALANCE_STYLE: dict[str, dict[str, Any]] = {
+    "ok": HEADER_BALANCE_BASE_STYLE,
+    "low": HEADER_BALANCE_BASE_STYLE
+    | {
+        "background": LOW_BACKGROUND,
+        "border": f"1px solid {LOW_BORDER}",
+        "color": LOW_TEXT_COLOR,
+        "_hover": {"background": rx.color(LOW_COLOR, 4)},
+    },
+    "critical": HEADER_BALANCE_BASE_STYLE
+    | {
+        "background": CRITICAL_BACKGROUND,
+        "border": f"1px solid {CRITICAL_BORDER}",
+        "color": CRITICAL_TEXT_COLOR,
+        "_hover": {"background": rx.color(CRITICAL_COLOR, 4)},
+    },
+}
+
+PACKAGE_CARD_STYLE: dict[str, Any] = {
+    key: value for key, value in SURFACE_STYLE.items() if key not in {"box_shadow", "border"}
+} | {"height": "100%"}
+CARD_BORDER = f"1px solid {BORDER_COLOR}"
+
+POPULAR_BORDER = "1px solid transparent"
+
+PACKAGE_PRICE_STYLE: dict[str, Any] = {
+    "font_size": "28px",
+    "font_weight": "700",
+    "letter_spacing": "-0.01em",
+    "font_variant_numeric": "tabular-nums",
+}
+
+TABLE_WRAPPER_STYLE: dict[str, Any] = {
+    "width": "100%",
+    "overflow_x": "auto",
+}
+
+EMPTY_STATE_STYLE: dict[str, Any] = {
+    "width": "100%",
+    "padding": "40px 16px",
+    "border": f"1px dashed {BORDER_COLOR}",
+    "border_radius": BORDER_RADIUS,
+    "align": "center",
+    "text_align": "center",
+}
+
+EMPTY_STATE_ICON_STYLE: dict[str, Any] = {
+    "width": "44px",
+    "height": "44px",
+    "border_radius": "999px",
+    "background": ACCENT_SOFT_BACKGROUND,
+    "color": ACCENT_TEXT_COLOR,
+    "align": "center",
+    "justify": "center",
+}
+
+LEGEND_DOT_STYLE: dict[str, Any] = {
+    "width": "10px",
+    "height": "10px",
+    "min_width": "10px",
+    "border_radius": "3px",
+}
+
+SHARE_BAR_TRACK_STYLE: dict[str, Any] = {
+    "width": "100%",
+    "height": "6px",
+    "border_radius": "999px",
+    "background": SUBTLE_BACKGROUND,
+    "overflow": "hidden",
+}
+
+
+def banner_style(color: str) -> dict[str, Any]:
+    """A full-width warning bar tinted with one Radix colour scale (e.g. LOW_COLOR)."""
+    return {
+        "width": "100%",
+        "padding": "14px 16px",
+        "border_radius": BORDER_RADIUS,
+        "background": rx.color(color, 2),
+        "border": f"1px solid {rx.color(color, 6)}",
+        "color": rx.color(color, 11),
+    }
+
+
+FEATURE_TILE_STYLE: dict[str, Any] = {
+    "padding": "12px",
+    "border_radius": "10px",
+    "background": SUBTLE_BACKGROUND,
+    "width": "100%",
+}
+
+CHART_LAYOUT: dict[str, Any] = {
+    "barmode": "stack",
+    "bargap": 0.35,
+    "autosize": True,
+    "height": 320,
+    "margin": {"l": 48, "r": 12, "t": 8, "b": 40},
+    "paper_bgcolor": CHART_PAPER_COLOR,
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "font": {"family": FONT_FAMILY, "size": CHART_FONT_SIZE, "color": CHART_TEXT_COLOR},
+    "colorway": CHART_CATEGORY_COLORS,
+    "hovermode": "x unified",
+    "hoverlabel": {"font": {"family": FONT_FAMILY, "size": CHART_FONT_SIZE}},
+    "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
+    "xaxis": {
+        "type": "date",
+        "tickformat": "%b %-d",
+        "showgrid": False,
+        "fixedrange": True,
+        "automargin": True,
+    },
+    "yaxis": {
+        "gridcolor": CHART_GRID_COLOR,
+        "zeroline": False,
+        "fixedrange": True,
+        "automargin": True,
+        "rangemode": "tozero",
+        "tickformat": "~s",
+    },
+}
+
+CHART_CONFIG: dict[str, Any] = {
+    "displayModeBar": False,
+    "responsive": True,
 }

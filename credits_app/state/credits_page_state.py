@@ -1,44 +1,27 @@
-"""State of the /credits page: the demo user's personal balance, as display strings."""
+"""The credits page itself: which tab is open (Usage, History or Purchase).
+
+The tab can be chosen by URL (`?tab=purchase`, which the sidebar's Billing link uses), by the
+tabs themselves, or by the "Buy credits" button.
+"""
 
 import reflex as rx
 
-from credits_app.auth.accounts import find_user_by_email
-from credits_app.credits import credit_service
-from credits_app.credits.amounts import format_balance
-from credits_app.credits.errors import CreditsError
-from credits_app.settings import get_settings
+TABS = ("usage", "history", "purchase")
+DEFAULT_TAB = "usage"
 
 
 class CreditsPageState(rx.State):
-    """Who is viewing and their balance, kept as strings so no Decimal crosses the wire."""
+    """The open tab of the credits page."""
 
-    balance: str = ""
-    owner_name: str = ""
-    message: str = ""
-    loading: bool = True
+    tab: str = DEFAULT_TAB
 
     @rx.event
-    def load_balance(self) -> None:
-        """Read the balance on page load; until real login exists the viewer is the demo user."""
-        self.loading = False
-        email = get_settings().demo_user_email
-        try:
-            user = find_user_by_email(email)
-            if user is None:
-                self._show_message(
-                    f"No demo user ({email}) yet. Run `python -m credits_app load-demo`."
-                )
-                return
-            balance = credit_service.get_personal_balance(user.id)
-        except CreditsError as error:
-            self._show_message(error.message)
-            return
-        self.balance = format_balance(balance)
-        self.owner_name = user.name
-        self.message = ""
+    def open_tab_from_url(self) -> None:
+        """On load: the `tab` query parameter, else the Usage tab."""
+        requested = self.router.url.query_parameters.get("tab", DEFAULT_TAB)
+        self.tab = requested if requested in TABS else DEFAULT_TAB
 
-    def _show_message(self, message: str) -> None:
-        """Replace the balance with a message, so the page never shows a stale number."""
-        self.balance = ""
-        self.owner_name = ""
-        self.message = message
+    @rx.event
+    def set_tab(self, tab: str) -> None:
+        if tab in TABS:
+            self.tab = tab

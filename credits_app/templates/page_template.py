@@ -1,17 +1,36 @@
-"""One decorator gives every page the app shell and registers it with `rx.page`."""
+"""One decorator gives every page its shell and registers it with `rx.page`.
+
+Two shells:
+- `dashboard` (the default, for private pages): top bar with the header balance, sidebar with
+  the org switcher and navigation. Its on_load checks the session (redirecting to login and
+  back), resolves the wallet context and reads the balance before the page's own events, so
+  every private page starts from the same facts.
+- `public` (login, register, the index redirect): the page's content alone.
+"""
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 import reflex as rx
 from reflex.event import EventType
 
 from credits_app import styles
+from credits_app.state.auth_state import AuthState
+from credits_app.state.wallet_context_state import WalletContextState
+from credits_app.state.wallet_overview_state import WalletOverviewState
+from credits_app.views.navigation import sidebar, top_bar
 
 PageFunction = Callable[[], rx.Component]
+Shell = Literal["dashboard", "public"]
 
 DEFAULT_META = [
     {"name": "viewport", "content": "width=device-width, initial-scale=1"},
+]
+DASHBOARD_ON_LOAD: list[EventType[()]] = [
+    AuthState.require_session,
+    WalletContextState.load,
+    WalletOverviewState.refresh,
 ]
 
 
@@ -20,9 +39,12 @@ def template(
     title: str,
     *,
     description: str | None = None,
-    on_load: EventType[()] | None = None,
+    on_load: EventType[()] | Sequence[EventType[()]] | None = None,
+    shell: Shell = "dashboard",
 ) -> Callable[[PageFunction], PageFunction]:
-    """Wrap a page in the shell and register it, so pages stay a route, a title and content."""
+    """Wrap a page in its shell and register it, so pages stay a route, a title and content."""
+    page_events = _as_list(on_load)
+    events = [*DASHBOARD_ON_LOAD, *page_events] if shell == "dashboard" else page_events
 
     def decorator(page_content: PageFunction) -> PageFunction:
         """Register the wrapped page; the original function stays the content builder."""
@@ -32,37 +54,35 @@ def template(
             title=title,
             description=description,
             meta=DEFAULT_META,
-            on_load=on_load,
+            on_load=events or None,
         )
         @functools.wraps(page_content)
         def templated_page() -> rx.Component:
-            """The shell around the content: a top bar, then the centred page column."""
-            return rx.box(
-                _top_bar(),
-                rx.box(page_content(), **styles.CONTENT_STYLE),
-                **styles.PAGE_STYLE,
-            )
+            if shell == "public":
+                return page_content()
+            return _dashboard(page_content())
 
         return templated_page
 
     return decorator
 
 
-def _top_bar() -> rx.Component:
-    """The app name on every page, linking home, so users always know where they are."""
+def _dashboard(content: rx.Component) -> rx.Component:
+    """Top bar over a row of sidebar and the centred page column."""
     return rx.box(
-        rx.hstack(
-            rx.link(
-                rx.hstack(
-                    rx.flex("U", **styles.BRAND_MARK_STYLE),
-                    rx.heading(styles.APP_NAME, size=styles.BRAND_SIZE, color=styles.TEXT_COLOR),
-                    align="center",
-                    spacing=styles.GAP_SMALL,
-                ),
-                href="/",
-                underline="none",
-            ),
-            **styles.TOP_BAR_INNER_STYLE,
+        top_bar(),
+        rx.flex(
+            sidebar(),
+            rx.box(content, **styles.CONTENT_STYLE),
+            **styles.DASHBOARD_BODY_STYLE,
         ),
-        **styles.TOP_BAR_STYLE,
+        **styles.PAGE_STYLE,
     )
+
+
+def _as_list(on_load: EventType[()] | Sequence[EventType[()]] | None) -> list[EventType[()]]:
+    if on_load is None:
+        return []
+    if isinstance(on_load, Sequence) and not isinstance(on_load, str):
+        return list(on_load)
+    return [on_load]

@@ -2,20 +2,27 @@
 
 The first run builds the frontend (npm install + vite build), so the start-up wait is long.
 `reflex run` initialises a missing `.web` directory by itself, so a fresh clone needs no step.
+
+The app runs with the service API on (tests spend through it like a platform service would),
+APP_BASE_URL pointing at itself (so Checkout's success URL comes back to it), and a
+3-second header refresh (so "the header picks up a deduction" does not take a minute).
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlalchemy import Engine
 
 from credits_app.db import make_engine, use_engine
+from tests.support.api_client import SERVICE_KEY, ApiClient
 from tests.support.app_server import (
     STARTUP_TIMEOUT_SECONDS,
     AppDidNotStart,
     RunningApp,
+    free_port,
     prepare_database,
     running_app,
 )
@@ -32,6 +39,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+BALANCE_REFRESH_SECONDS = 3
+VIEWPORT = {"width": 1280, "height": 800}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -54,11 +63,19 @@ def demo_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def app(demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     """The production build (frontend + backend on one port) over the demo database."""
+    port = free_port()
+    env = {
+        "SERVICE_API_KEY": SERVICE_KEY,
+        "APP_BASE_URL": f"http://localhost:{port}",
+        "BALANCE_REFRESH_SECONDS": str(BALANCE_REFRESH_SECONDS),
+    }
     try:
         with running_app(
             demo_database_url,
             tmp_path_factory.mktemp("e2e-app"),
             ready_paths=("/api/health", "/credits/"),
+            env=env,
+            port=port,
         ) as started:
             yield started
     except AppDidNotStart as error:
@@ -84,11 +101,37 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context per test, so no state leaks between tests."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    yield context.new_page()
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser context (own cookies) per test, so no session leaks between tests."""
+    context = browser.new_context(viewport=VIEWPORT)
+    yield context
     context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
+    """More browser contexts for tests with several people (owner, member, outsider)."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> BrowserContext:
+        contexts.append(browser.new_context(viewport=VIEWPORT))
+        return contexts[-1]
+
+    yield make
+    for made in contexts:
+        made.close()
+
+
+@pytest.fixture
+def api(app: RunningApp, ledger_engine: Engine) -> Iterator[ApiClient]:
+    """The REST API of the app under test, for setting up users, orgs and service spending."""
+    with httpx.Client(base_url=app.base_url, timeout=30) as http:
+        yield ApiClient(http)
 
 
 @pytest.fixture(scope="session")

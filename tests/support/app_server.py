@@ -72,9 +72,13 @@ def running_app(
     backend_only: bool = False,
     ready_paths: tuple[str, ...] = ("/api/health",),
     env: Mapping[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[RunningApp]:
-    """Serve the production app on one free port until the block ends."""
-    port = free_port()
+    """Serve the production app on one free port (or `port`) until the block ends.
+
+    Pass `port` when the app must know its own URL up front (APP_BASE_URL for Checkout).
+    """
+    port = port or free_port()
     log_file = log_dir / "reflex.log"
     command = [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--backend-port", str(port)]
     if backend_only:
@@ -85,7 +89,7 @@ def running_app(
             cwd=PROJECT_ROOT,
             # The app's own URL is its CORS origin and its Checkout return address.
             env=app_environment(
-                database_url, APP_BASE_URL=f"http://localhost:{port}", **(env or {})
+                database_url, **({"APP_BASE_URL": f"http://localhost:{port}"} | dict(env or {}))
             ),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,0 +1,123 @@
+"""The last step before paying: confirm the package and the wallet, then go to Checkout.
+
+Naming the wallet here matters: buying for an organization and for yourself look alike, and
+the two wallets never share credits.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+
+from credits_app import styles
+
+StrProp = rx.Var[str] | str
+BoolProp = rx.Var[bool] | bool
+
+
+def buy_credits_modal(
+    package: rx.Var[Any],
+    *,
+    open: BoolProp,
+    wallet_label: StrProp,
+    on_open_change: Callable[..., Any],
+    on_confirm: Callable[..., Any],
+    submitting: BoolProp = False,
+    error: StrProp = "",
+) -> rx.Component:
+    """A dialog summarising the purchase; `on_confirm` starts Checkout."""
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.vstack(
+                rx.dialog.title("Confirm your purchase", margin="0"),
+                rx.dialog.description(
+                    "You will be taken to our payment provider to pay securely.",
+                    size=styles.BODY_SIZE,
+                    **styles.CAPTION_STYLE,
+                ),
+                rx.box(
+                    rx.vstack(
+                        _line("Package", package["name"]),
+                        _line(
+                            "Credits",
+                            rx.fragment(package["total_credits"], " credits"),
+                            rx.cond(
+                                package["has_bonus"],
+                                rx.fragment("incl. ", package["bonus_credits"], " bonus credits"),
+                                "",
+                            ),
+                        ),
+                        _line("Pay into", wallet_label),
+                        rx.divider(),
+                        _line("Total", package["price"], emphasis=True),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    padding="16px",
+                    border_radius=styles.BORDER_RADIUS,
+                    background=styles.SUBTLE_BACKGROUND,
+                    width="100%",
+                ),
+                rx.cond(
+                    error,
+                    rx.callout(
+                        error, icon="circle-alert", color_scheme="red", size="1", width="100%"
+                    ),
+                ),
+                rx.flex(
+                    rx.dialog.close(
+                        rx.button(
+                            "Cancel",
+                            variant="soft",
+                            color_scheme="gray",
+                            size="3",
+                            width=styles.FULL_WIDTH_ON_PHONES,
+                        ),
+                    ),
+                    rx.button(
+                        rx.icon("lock", size=styles.ICON_SIZE),
+                        "Continue to payment",
+                        size="3",
+                        loading=submitting,
+                        on_click=on_confirm,
+                        id="confirm-purchase",
+                        width=styles.FULL_WIDTH_ON_PHONES,
+                    ),
+                    # Side by side on wider screens; stacked, main action on top, on phones.
+                    direction=rx.breakpoints(initial="column-reverse", xs="row"),
+                    justify="end",
+                    gap="12px",
+                    width="100%",
+                ),
+                spacing=styles.GAP_MEDIUM,
+                width="100%",
+            ),
+            max_width="440px",
+            id="buy-credits-dialog",
+        ),
+        open=open,
+        on_open_change=on_open_change,
+    )
+
+
+def _line(
+    label: str, value: StrProp | rx.Component, note: StrProp = "", *, emphasis: bool = False
+) -> rx.Component:
+    return rx.hstack(
+        rx.text(label, size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
+        rx.vstack(
+            rx.text(
+                value,
+                size="4" if emphasis else styles.BODY_SIZE,
+                weight="bold" if emphasis else "medium",
+                text_align="right",
+                **styles.NUMBER_STYLE,
+            ),
+            rx.cond(note, rx.text(note, size=styles.SMALL_SIZE, **styles.CAPTION_STYLE)),
+            spacing="0",
+            align="end",
+        ),
+        justify="between",
+        align="start",
+        width="100%",
+    )

@@ -1,0 +1,105 @@
+"""The Purchase tab: the package catalog, the confirmation dialog and the jump to Checkout.
+
+The browser only ever names a package id; prices come from the server's catalog inside
+`start_checkout`. Org purchases are re-checked here (owner or admin) exactly as the API's
+`OrgManager` dependency does, because the button being hidden is not a permission check.
+"""
+
+import json
+from collections.abc import AsyncIterator
+
+import reflex as rx
+
+from credits_app.auth.organizations import require_manager
+from credits_app.billing.checkout import start_checkout
+from credits_app.billing.packages import list_active_packages
+from credits_app.credits.errors import CreditsError
+from credits_app.state.auth_state import AuthState
+from credits_app.state.presenters import PackageCard, package_cards
+from credits_app.state.service_calls import call_service
+from credits_app.state.wallet_context_state import WalletContextState, credits_path
+
+SESSION_EXPIRED = "Your session has ended. Sign in again to buy credits."
+
+
+class PurchaseState(rx.State):
+    """The catalog, which package the dialog is confirming, and the checkout hand-off."""
+
+    packages: list[PackageCard] = []
+    selected_id: str = ""
+    dialog_open: bool = False
+    submitting: bool = False
+    error: str = ""
+
+    @rx.var
+    def selected(self) -> PackageCard:
+        """The package being confirmed (an empty card when none is)."""
+        for package in self.packages:
+            if package["id"] == self.selected_id:
+                return package
+        return PackageCard(
+            id="",
+            name="",
+            total_credits="",
+            base_credits="",
+            bonus_credits="",
+            has_bonus=False,
+            price="",
+            price_per_thousand="",
+            savings="",
+            popular=False,
+        )
+
+    @rx.event
+    async def load(self) -> rx.event.EventSpec | None:
+        """Read the catalog and close any dialog left open from an earlier visit."""
+        self.dialog_open = self.submitting = False
+        self.error = ""
+        try:
+            self.packages = package_cards(await call_service(list_active_packages))
+        except CreditsError as error:
+            return rx.toast.error(error.message)
+        return None
+
+    @rx.event
+    def choose(self, package_id: str) -> None:
+        """Open the confirmation dialog for a package."""
+        self.selected_id = package_id
+        self.error = ""
+        self.dialog_open = True
+
+    @rx.event
+    def set_dialog_open(self, is_open: bool) -> None:
+        """Close (or open) the dialog, unless a checkout is already being opened."""
+        if not self.submitting:
+            self.dialog_open = is_open
+
+    @rx.event
+    async def confirm(self) -> AsyncIterator[rx.event.EventSpec | None]:
+        """Open a Checkout Session for the selected package and send the browser there."""
+        context = await self.get_state(WalletContextState)
+        owner = context.wallet_owner()
+        if owner is None or not self.selected_id:
+            return
+        self.submitting, self.error = True, ""
+        yield
+        auth = await self.get_state(AuthState)
+        user_id = await auth.verified_user_id()
+        if not user_id:
+            self.submitting, self.error = False, SESSION_EXPIRED
+            return
+        try:
+            if context.is_org:
+                await call_service(require_manager, user_id, owner.id)
+            started = await call_service(
+                start_checkout,
+                user_id,
+                owner,
+                self.selected_id,
+                return_path=credits_path(context.slug),
+            )
+        except CreditsError as error:
+            self.submitting, self.error = False, error.message
+            return
+        # A full page load, not rx.redirect: Checkout is outside this single-page app.
+        yield rx.call_script(f"window.ucSession.go({json.dumps(started.checkout_url)})")

@@ -1,0 +1,1 @@
+"""Page sections that bind the stateless components to the states."""

@@ -1,0 +1,97 @@
+"""The top of a credits page: heading with the wallet's name, warnings, and the balance card."""
+
+import reflex as rx
+
+from credits_app import styles
+from credits_app.components.credits.credits_balance_card import credits_balance_card
+from credits_app.components.credits.credits_limit_warning import credits_limit_warning
+from credits_app.state.credits_page_state import CreditsPageState
+from credits_app.state.wallet_context_state import WalletContextState
+from credits_app.state.wallet_overview_state import WalletOverviewState
+
+OPEN_PURCHASE_TAB = CreditsPageState.set_tab("purchase")
+
+
+def overview_loading() -> rx.Var[bool]:
+    """True until the figures on screen belong to the wallet in context."""
+    return WalletOverviewState.loaded_for != WalletContextState.key
+
+
+def credits_heading() -> rx.Component:
+    """'Credits' and whose wallet this is, with a buy shortcut for those allowed to buy."""
+    return rx.hstack(
+        rx.vstack(
+            rx.heading("Credits", size=styles.HEADING_SIZE, id="credits-heading"),
+            rx.text(
+                rx.cond(
+                    WalletContextState.is_org,
+                    rx.fragment(
+                        "Shared wallet of ",
+                        rx.text.strong(WalletContextState.org_name),
+                        " · you are ",
+                        rx.text.span(WalletContextState.role, text_transform="lowercase"),
+                    ),
+                    "Your personal wallet for AI, marketplace apps, premium features "
+                    "and subscriptions.",
+                ),
+                size=styles.BODY_SIZE,
+                id="credits-context",
+                **styles.CAPTION_STYLE,
+            ),
+            spacing="1",
+            align="start",
+        ),
+        rx.cond(
+            WalletContextState.can_buy,
+            rx.button(
+                rx.icon("plus", size=styles.ICON_SIZE),
+                "Buy credits",
+                size="2",
+                on_click=OPEN_PURCHASE_TAB,
+                id="header-buy",
+            ),
+        ),
+        justify="between",
+        align="center",
+        width="100%",
+        wrap="wrap",
+        spacing=styles.GAP_MEDIUM,
+    )
+
+
+def credits_overview() -> rx.Component:
+    """Warnings (when there are any) above the balance card."""
+    return rx.vstack(
+        rx.cond(
+            overview_loading(),
+            rx.fragment(),
+            credits_limit_warning(
+                status=WalletOverviewState.status,
+                balance=WalletOverviewState.balance,
+                low_threshold=WalletOverviewState.low_threshold,
+                critical_threshold=WalletOverviewState.critical_threshold,
+                limit_reached=WalletOverviewState.limit_reached,
+                near_limit=WalletOverviewState.near_limit,
+                used_this_month=WalletOverviewState.used_this_month,
+                monthly_limit=WalletOverviewState.monthly_limit,
+                percent_used=WalletOverviewState.percent_used,
+                can_buy=WalletContextState.can_buy,
+                on_buy=OPEN_PURCHASE_TAB,
+            ),
+        ),
+        credits_balance_card(
+            WalletOverviewState.balance,
+            label=rx.cond(
+                WalletContextState.is_org,
+                WalletContextState.org_name + " balance",
+                "Personal balance",
+            ),
+            used_this_month=WalletOverviewState.used_this_month,
+            monthly_limit=WalletOverviewState.monthly_limit,
+            percent_used=WalletOverviewState.percent_used,
+            status=WalletOverviewState.status,
+            loading=overview_loading(),
+        ),
+        spacing=styles.GAP_MEDIUM,
+        width="100%",
+    )
