@@ -11,6 +11,7 @@ import reflex as rx
 
 from credits_app import styles
 from credits_app.state.auth_form_state import AuthFormState
+from credits_app.views.session_script import session_call
 
 MIN_PASSWORD_LENGTH = 8  # mirrors auth.login.MIN_PASSWORD_LENGTH; the API has the final word
 
@@ -104,7 +105,7 @@ def _card(title: str, subtitle: str, form: rx.Component, footer: rx.Component) -
 
 
 def _form(form_id: str, api_path: str, *fields: rx.Component, submit_label: str) -> rx.Component:
-    submit_script = f"window.ucSession.submit({json.dumps(form_id)}, {json.dumps(api_path)})"
+    submit_script = session_call(f"submit({json.dumps(form_id)}, {json.dumps(api_path)})")
     return rx.form(
         rx.vstack(
             rx.cond(

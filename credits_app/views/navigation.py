@@ -12,8 +12,9 @@ from credits_app.state.auth_state import AuthState, OrgOption
 from credits_app.state.credits_page_state import CreditsPageState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.views.balance_header import header_balance
+from credits_app.views.session_script import session_call
 
-LOGOUT_SCRIPT = "window.ucSession.logout()"
+LOGOUT_SCRIPT = session_call("logout()")
 
 
 def top_bar() -> rx.Component:
