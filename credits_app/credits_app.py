@@ -9,6 +9,8 @@ from credits_app.pages import auth, credits  # noqa: F401  (registers the pages)
 app = rx.App(
     api_transformer=api,
     style=styles.BASE_STYLE,
+    stylesheets=styles.STYLESHEETS,
+    toaster=rx.toast.provider(position=styles.TOAST_POSITION),
     # Sign-in/out helpers for the browser (the password never crosses the websocket).
     head_components=[rx.script(src="/uc-session.js", defer=True)],
 )

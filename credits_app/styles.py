@@ -67,6 +67,7 @@ CARD_MAX_WIDTH = "420px"
 PAGE_PADDING_X = ["16px", "16px", "24px", "32px"]
 PAGE_PADDING_Y = ["20px", "20px", "28px", "32px"]
 CARD_PADDING = ["16px", "20px", "24px"]
+CONTENT_BOTTOM_CLEARANCE = "96px"  # below the page content: the assistant launcher's room
 BORDER_RADIUS = "12px"
 BRAND_MARK_SIZE = "28px"
 BALANCE_FONT_SIZE = ["34px", "40px", "44px"]
@@ -221,7 +222,8 @@ CONTENT_STYLE: dict[str, Any] = {
     "max_width": CONTENT_MAX_WIDTH,
     "margin_x": "auto",
     "padding_x": PAGE_PADDING_X,
-    "padding_y": PAGE_PADDING_Y,
+    "padding_top": PAGE_PADDING_Y,
+    "padding_bottom": CONTENT_BOTTOM_CLEARANCE,
 }
 
 AUTH_PAGE_STYLE: dict[str, Any] = {
@@ -425,4 +427,153 @@ CHART_LAYOUT: dict[str, Any] = {
 CHART_CONFIG: dict[str, Any] = {
     "displayModeBar": False,
     "responsive": True,
+}
+
+
+# The 2Bot AI assistant widget: a launcher bottom-right and a floating chat panel. Below the
+# top bar (z-index 10), so on phones the panel slides in under it and the header balance stays
+# in sight; dialogs and menus render in portals above the whole app.
+ASSISTANT_Z_INDEX = "9"
+ASSISTANT_PANEL_WIDTH = "400px"
+ASSISTANT_OFFSET = ["16px", "24px"]  # from the viewport's edges (phones, then wider)
+ASSISTANT_LAUNCHER_SIZE = "52px"
+ASSISTANT_BUBBLE_RADIUS = "14px"
+ASSISTANT_TYPING_ANIMATION = (
+    "uc-typing 1.2s ease-in-out infinite"  # keyframes: assets/uc-assistant.css
+)
+STYLESHEETS = ["/uc-assistant.css"]
+# Toasts at the bottom centre: bottom-right is the assistant's corner (launcher and panel).
+TOAST_POSITION = "bottom-center"
+
+ASSISTANT_LAUNCHER_STYLE: dict[str, Any] = {
+    "position": "fixed",
+    "right": ASSISTANT_OFFSET,
+    "bottom": ASSISTANT_OFFSET,
+    "z_index": ASSISTANT_Z_INDEX,
+    "width": ASSISTANT_LAUNCHER_SIZE,
+    "height": ASSISTANT_LAUNCHER_SIZE,
+    "box_shadow": "0 6px 20px rgba(62, 99, 221, 0.35), 0 2px 6px rgba(16, 24, 40, 0.12)",
+}
+
+ASSISTANT_PANEL_STYLE: dict[str, Any] = {
+    "position": "fixed",
+    "z_index": ASSISTANT_Z_INDEX,
+    # Phones: the full width under the top bar. Wider: a card above the launcher.
+    "top": [TOP_BAR_HEIGHT, "auto"],
+    "left": ["0", "auto"],
+    "right": ["0", "24px"],
+    "bottom": ["0", "88px"],
+    "width": ["100%", ASSISTANT_PANEL_WIDTH],
+    "height": ["auto", f"min(640px, calc(100vh - {TOP_BAR_HEIGHT} - 112px))"],
+    "direction": "column",
+    "background": SURFACE_BACKGROUND,
+    "border": ["none", f"1px solid {BORDER_COLOR}"],  # phones: the top bar's line is enough
+    "border_radius": ["0", "16px"],
+    "box_shadow": "0 16px 48px rgba(16, 24, 40, 0.18), 0 4px 12px rgba(16, 24, 40, 0.08)",
+    "overflow": "hidden",
+}
+
+ASSISTANT_HEADER_STYLE: dict[str, Any] = {
+    "padding": "12px 12px 12px 16px",
+    "border_bottom": f"1px solid {BORDER_COLOR}",
+    "width": "100%",
+    "align": "center",
+    "justify": "between",
+}
+
+ASSISTANT_AVATAR_STYLE: dict[str, Any] = {
+    "width": "32px",
+    "height": "32px",
+    "min_width": "32px",
+    "border_radius": "10px",
+    "background": BRAND_MARK_BACKGROUND,
+    "color": BRAND_MARK_TEXT_COLOR,
+    "align": "center",
+    "justify": "center",
+}
+
+ASSISTANT_USAGE_STYLE: dict[str, Any] = {
+    "padding": "12px 16px",
+    "background": PAGE_BACKGROUND,
+    "border_bottom": f"1px solid {BORDER_COLOR}",
+    "width": "100%",
+}
+
+ASSISTANT_STAT_LABEL_STYLE: dict[str, Any] = CARD_LABEL_STYLE | {
+    "font_size": "11px",
+    "white_space": "nowrap",
+}
+
+ASSISTANT_MESSAGES_STYLE: dict[str, Any] = {
+    # column-reverse keeps the view pinned to the newest message without any script.
+    "flex": "1",
+    "min_height": "0",
+    "overflow_y": "auto",
+    "display": "flex",
+    "flex_direction": "column-reverse",
+    "padding": "16px",
+    "width": "100%",
+}
+
+ASSISTANT_USER_BUBBLE_STYLE: dict[str, Any] = {
+    "max_width": "85%",
+    "padding": "8px 12px",
+    "border_radius": ASSISTANT_BUBBLE_RADIUS,
+    "border_bottom_right_radius": "4px",
+    "background": BRAND_MARK_BACKGROUND,
+    "color": BRAND_MARK_TEXT_COLOR,
+    "white_space": "pre-wrap",
+    "overflow_wrap": "anywhere",
+}
+
+ASSISTANT_FAILED_BUBBLE_STYLE: dict[str, Any] = ASSISTANT_USER_BUBBLE_STYLE | {
+    "background": SUBTLE_BACKGROUND,
+    "color": MUTED_TEXT_COLOR,
+    "border": f"1px dashed {BORDER_COLOR}",
+}
+
+ASSISTANT_REPLY_BUBBLE_STYLE: dict[str, Any] = {
+    "max_width": "90%",
+    "padding": "8px 12px",
+    "border_radius": ASSISTANT_BUBBLE_RADIUS,
+    "border_bottom_left_radius": "4px",
+    "background": SUBTLE_BACKGROUND,
+    "color": TEXT_COLOR,
+    "white_space": "pre-wrap",
+    "overflow_wrap": "anywhere",
+}
+
+ASSISTANT_TYPING_DOT_STYLE: dict[str, Any] = {
+    "width": "6px",
+    "height": "6px",
+    "border_radius": "999px",
+    "background": MUTED_TEXT_COLOR,
+    "animation": ASSISTANT_TYPING_ANIMATION,
+}
+
+ASSISTANT_COMPOSER_STYLE: dict[str, Any] = {
+    "padding": "12px 16px 10px",
+    "border_top": f"1px solid {BORDER_COLOR}",
+    "width": "100%",
+    "background": SURFACE_BACKGROUND,
+}
+
+ASSISTANT_INPUT_STYLE: dict[str, Any] = {
+    # One line to start (Radix's default is ~3), growing with the text up to ~6 lines.
+    "flex": "1",
+    "min_height": "40px",
+    "& textarea": {
+        "field_sizing": "content",
+        "padding_y": "9px",
+        "max_height": "132px",
+        "resize": "none",
+    },
+}
+
+ASSISTANT_SUGGESTION_STYLE: dict[str, Any] = {
+    "cursor": "pointer",
+    "white_space": "normal",
+    "height": "auto",
+    "padding_y": "6px",
+    "text_align": "left",
 }

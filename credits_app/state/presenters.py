@@ -13,11 +13,13 @@ from typing import Any, TypedDict
 import plotly.graph_objects as go
 
 from credits_app import styles
+from credits_app.ai.providers import DEMO_MODEL, ProviderError
 from credits_app.billing.packages import PackageInfo
-from credits_app.credits.ai_usage_report import UNKNOWN_MODEL, AiUsageBreakdown
+from credits_app.credits.ai_usage_report import UNKNOWN_MODEL, AiUsageBreakdown, TokenUsage
 from credits_app.credits.amounts import format_balance
 from credits_app.credits.categories import CreditUsageCategory, TransactionType
 from credits_app.credits.credit_service import HistoryItem, UsageReport
+from credits_app.credits.errors import CreditsError, InsufficientCredits, MonthlyLimitReached
 from credits_app.credits.wallet_settings import BalanceOverview
 
 TYPE_LABELS: dict[str, str] = {
@@ -112,6 +114,37 @@ class OverviewView:
 
 
 NEAR_LIMIT_PERCENT = 80
+DEMO_MODEL_LABEL = "Demo model"
+
+
+class ChatLine(TypedDict):
+    """One message in the assistant widget; replies carry their model and what they cost."""
+
+    role: str  # "user" | "assistant"
+    content: str
+    model_label: str
+    credits: str  # credits charged for this reply ("" for the user's messages)
+    failed: bool  # a user message that was refused or failed (not part of the conversation)
+
+
+@dataclass(frozen=True)
+class AssistantUsageView:
+    """The assistant header's figures for this period (DESIGN §4 `percentUsed`)."""
+
+    tokens_used: str
+    credits_used: str
+    percent_used: int  # whole percent for the bar
+    percent_text: str  # "84%", or "<1%" for a share too small to round up to 1
+    near_limit: bool
+    limit: str
+
+
+@dataclass(frozen=True)
+class ChatNotice:
+    """Why a message got no reply: a machine kind the widget styles by, and words for people."""
+
+    kind: str  # insufficient_credits | monthly_limit_reached | ai_provider_error | error
+    text: str
 
 
 def type_options() -> list[Option]:
@@ -169,6 +202,50 @@ def overview_view(overview: BalanceOverview) -> OverviewView:
         limit_reached=limit is not None and used >= limit,
         near_limit=limit is not None and percent(used, limit) >= NEAR_LIMIT_PERCENT,
     )
+
+
+def model_label(model: str) -> str:
+    """How a reply names its model: the local demo model gets a plain label."""
+    return DEMO_MODEL_LABEL if model == DEMO_MODEL else model
+
+
+def assistant_usage_view(usage: TokenUsage) -> AssistantUsageView:
+    """Tokens and AI credits of the period; the warning starts above 80 % of `percent_used`
+    (credits used ÷ monthly limit when set, else ÷ (used + balance), as DESIGN §4 defines it)."""
+    share = max(0, min(100, int(usage.percent_used.to_integral_value(rounding=ROUND_HALF_UP))))
+    tiny = share == 0 and usage.percent_used > 0
+    return AssistantUsageView(
+        tokens_used=f"{usage.total_tokens:,}",
+        credits_used=format_balance(usage.credits_used),
+        percent_used=share,
+        percent_text="<1%" if tiny else f"{share}%",
+        near_limit=usage.percent_used > NEAR_LIMIT_PERCENT,
+        limit=_optional(usage.limit),
+    )
+
+
+def chat_notice(error: CreditsError) -> ChatNotice:
+    """What the widget says when a message got no reply (a 402, the provider, anything else)."""
+    if isinstance(error, InsufficientCredits):
+        return ChatNotice(
+            error.code,
+            f"2Bot sets aside up to {format_balance(error.required)} credits while it answers "
+            "and charges only what the reply uses. This wallet has "
+            f"{format_balance(error.available)}.",
+        )
+    if isinstance(error, MonthlyLimitReached):
+        used = format_balance(error.details["usedThisMonth"])
+        limit = format_balance(error.details["monthlyLimit"])
+        return ChatNotice(
+            error.code,
+            f"This wallet has used {used} of its {limit}-credit monthly limit. New replies "
+            "are refused until next month or until the limit is raised.",
+        )
+    if isinstance(error, ProviderError):
+        return ChatNotice(
+            error.code, "2Bot could not answer just now. Nothing was charged; try again shortly."
+        )
+    return ChatNotice("error", error.message)
 
 
 def status_tooltip(status: str, low: str, critical: str) -> str:

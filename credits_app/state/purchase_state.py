@@ -28,6 +28,7 @@ class PurchaseState(rx.State):
     packages: list[PackageCard] = []
     selected_id: str = ""
     dialog_open: bool = False
+    show_picker: bool = False  # opened from outside the grid: choose the package in the dialog
     submitting: bool = False
     error: str = ""
 
@@ -66,7 +67,36 @@ class PurchaseState(rx.State):
         """Open the confirmation dialog for a package."""
         self.selected_id = package_id
         self.error = ""
+        self.show_picker = False
         self.dialog_open = True
+
+    @rx.event
+    async def open_buy_dialog(self) -> rx.event.EventSpec | None:
+        """Open the dialog from outside the package grid (the AI assistant's "Buy credits"):
+        the popular package preselected, and a picker to choose another."""
+        if self.submitting:
+            return None
+        if not self.packages:
+            try:
+                self.packages = package_cards(await call_service(list_active_packages))
+            except CreditsError as error:
+                return rx.toast.error(error.message)
+        if not self.packages:
+            return rx.toast.error("No credit packages are on sale right now.")
+        if self.selected_id not in {package["id"] for package in self.packages}:
+            popular = [package for package in self.packages if package["popular"]]
+            self.selected_id = (popular or self.packages)[0]["id"]
+        self.error = ""
+        self.show_picker = True
+        self.dialog_open = True
+        return None
+
+    @rx.event
+    def select_package(self, package_id: str) -> None:
+        """The dialog's picker changed the package (only catalog ids are accepted)."""
+        if not self.submitting and package_id in {package["id"] for package in self.packages}:
+            self.selected_id = package_id
+            self.error = ""
 
     @rx.event
     def set_dialog_open(self, is_open: bool) -> None:

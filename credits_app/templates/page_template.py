@@ -2,7 +2,8 @@
 
 Two shells:
 - `dashboard` (the default, for private pages): top bar with the header balance, sidebar with
-  the org switcher and navigation. Its on_load checks the session (redirecting to login and
+  the org switcher and navigation, the 2Bot AI assistant (bottom-right) and the buy-credits
+  dialog both of them can open. Its on_load checks the session (redirecting to login and
   back), resolves the wallet context and reads the balance before the page's own events, so
   every private page starts from the same facts.
 - `public` (login, register, the index redirect): the page's content alone.
@@ -16,10 +17,13 @@ import reflex as rx
 from reflex.event import EventType
 
 from credits_app import styles
+from credits_app.state.assistant_state import AssistantState
 from credits_app.state.auth_state import AuthState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.state.wallet_overview_state import WalletOverviewState
+from credits_app.views.assistant_view import assistant_widget
 from credits_app.views.navigation import sidebar, top_bar
+from credits_app.views.purchase_view import buy_credits_dialog
 
 PageFunction = Callable[[], rx.Component]
 Shell = Literal["dashboard", "public"]
@@ -31,6 +35,7 @@ DASHBOARD_ON_LOAD: list[EventType[()]] = [
     AuthState.require_session,
     WalletContextState.load,
     WalletOverviewState.refresh,
+    AssistantState.sync,
 ]
 
 
@@ -68,7 +73,7 @@ def template(
 
 
 def _dashboard(content: rx.Component) -> rx.Component:
-    """Top bar over a row of sidebar and the centred page column."""
+    """Top bar over a row of sidebar and the centred page column; the assistant floats."""
     return rx.box(
         top_bar(),
         rx.flex(
@@ -76,6 +81,8 @@ def _dashboard(content: rx.Component) -> rx.Component:
             rx.box(content, **styles.CONTENT_STYLE),
             **styles.DASHBOARD_BODY_STYLE,
         ),
+        assistant_widget(),
+        buy_credits_dialog(),
         **styles.PAGE_STYLE,
     )
 

@@ -1,4 +1,8 @@
-"""The Purchase tab: the package grid and its confirmation dialog, bound to `PurchaseState`."""
+"""The Purchase tab's package grid, and the buy-credits dialog, bound to `PurchaseState`.
+
+The dialog is rendered once per dashboard page by the page template (not inside the tab), so
+the AI assistant's "Buy credits" can open it from any page without a second copy.
+"""
 
 import reflex as rx
 
@@ -10,21 +14,26 @@ from credits_app.state.wallet_context_state import WalletContextState
 
 def purchase_view() -> rx.Component:
     """Packages for the wallet in context; members see them but cannot buy."""
-    return rx.fragment(
-        credits_purchase_packages(
-            PurchaseState.packages,
-            on_choose=PurchaseState.choose,
-            can_buy=WalletContextState.can_buy,
-            blocked_reason=WalletContextState.buy_blocked_reason,
-            wallet_label=WalletContextState.wallet_label,
-        ),
-        buy_credits_modal(
-            PurchaseState.selected,
-            open=PurchaseState.dialog_open,
-            wallet_label=WalletContextState.wallet_label,
-            on_open_change=PurchaseState.set_dialog_open,
-            on_confirm=PurchaseState.confirm,
-            submitting=PurchaseState.submitting,
-            error=PurchaseState.error,
-        ),
+    return credits_purchase_packages(
+        PurchaseState.packages,
+        on_choose=PurchaseState.choose,
+        can_buy=WalletContextState.can_buy,
+        blocked_reason=WalletContextState.buy_blocked_reason,
+        wallet_label=WalletContextState.wallet_label,
+    )
+
+
+def buy_credits_dialog() -> rx.Component:
+    """Confirm a package for the wallet in context, then go to Checkout."""
+    return buy_credits_modal(
+        PurchaseState.selected,
+        open=PurchaseState.dialog_open,
+        wallet_label=WalletContextState.wallet_label,
+        on_open_change=PurchaseState.set_dialog_open,
+        on_confirm=PurchaseState.confirm,
+        submitting=PurchaseState.submitting,
+        error=PurchaseState.error,
+        packages=PurchaseState.packages,
+        show_picker=PurchaseState.show_picker,
+        on_select_package=PurchaseState.select_package,
     )

@@ -1,7 +1,8 @@
 """The last step before paying: confirm the package and the wallet, then go to Checkout.
 
 Naming the wallet here matters: buying for an organization and for yourself look alike, and
-the two wallets never share credits.
+the two wallets never share credits. Opened from outside the package grid (the AI assistant's
+"Buy credits"), `show_picker` turns the package line into a choice of every package.
 """
 
 from collections.abc import Callable
@@ -24,8 +25,18 @@ def buy_credits_modal(
     on_confirm: Callable[..., Any],
     submitting: BoolProp = False,
     error: StrProp = "",
+    packages: rx.Var[Any] | None = None,
+    show_picker: BoolProp = False,
+    on_select_package: Callable[..., Any] | None = None,
 ) -> rx.Component:
     """A dialog summarising the purchase; `on_confirm` starts Checkout."""
+    package_line = _line("Package", package["name"])
+    if packages is not None and on_select_package is not None:
+        package_line = rx.cond(
+            show_picker,
+            _package_picker(packages, package["id"], on_select_package, submitting),
+            package_line,
+        )
     return rx.dialog.root(
         rx.dialog.content(
             rx.vstack(
@@ -37,7 +48,7 @@ def buy_credits_modal(
                 ),
                 rx.box(
                     rx.vstack(
-                        _line("Package", package["name"]),
+                        package_line,
                         _line(
                             "Credits",
                             rx.fragment(package["total_credits"], " credits"),
@@ -97,6 +108,44 @@ def buy_credits_modal(
         ),
         open=open,
         on_open_change=on_open_change,
+    )
+
+
+def _package_picker(
+    packages: rx.Var[Any],
+    selected_id: rx.Var[Any],
+    on_select: Callable[..., Any],
+    disabled: BoolProp,
+) -> rx.Component:
+    """The package as a choice: name, credits and price of each."""
+    return rx.hstack(
+        rx.text("Package", size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
+        rx.select.root(
+            rx.select.trigger(id="buy-package-picker", min_width="0"),
+            rx.select.content(
+                rx.foreach(
+                    packages,
+                    lambda option: rx.select.item(
+                        rx.fragment(
+                            option["name"],
+                            " · ",
+                            option["total_credits"],
+                            " credits · ",
+                            option["price"],
+                        ),
+                        value=option["id"].to(str),
+                    ),
+                ),
+                position="popper",
+            ),
+            value=selected_id.to(str),
+            on_change=on_select,
+            disabled=disabled,
+            size="2",
+        ),
+        justify="between",
+        align="center",
+        width="100%",
     )
 
 

@@ -1,0 +1,1 @@
+"""AI UI pieces: the 2Bot assistant widget, stateless like the credits components."""
