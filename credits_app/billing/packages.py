@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from credits_app.credits.amounts import AmountInput, parse_credits, units_to_credits
+from credits_app.credits.amounts import (
+    MAX_AMOUNT_CREDITS,
+    MAX_AMOUNT_UNITS,
+    AmountInput,
+    parse_credits,
+    units_to_credits,
+)
 from credits_app.credits.errors import CreditsError, InvalidAmount, InvalidArgument
 from credits_app.db import unit_of_work
 from credits_app.models import CreditPackage
@@ -191,6 +197,11 @@ def _upsert(db: Session, package_id: str, changes: dict[str, Any]) -> UpsertResu
     else:
         for field, value in changes.items():
             setattr(row, field, value)
+    if row.credits + row.bonus_credits > MAX_AMOUNT_UNITS:  # a purchase credits both at once
+        raise InvalidAmount(
+            f"Credits plus bonus credits must be at most {MAX_AMOUNT_CREDITS:,} credits.",
+            packageId=package_id,
+        )
     db.add(row)
     db.flush()
     return UpsertResult(_catalog(row), created)
