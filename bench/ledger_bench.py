@@ -299,6 +299,9 @@ def pgbench_script(statements: Sequence[str]) -> str:
             "metadata": ":metadata",
             "request_hash": "NULL",
             "created_at": ":created_at",
+            "spend": ":spend",
+            "spend_month": ":spend_month",
+            "release": ":release",
         },
     )
     return "\n".join(
@@ -337,6 +340,9 @@ def run_pgbench(
         "category": CATEGORY,
         "metadata": "{}",
         "created_at": datetime.now(UTC).isoformat(),
+        "spend": DEDUCTION_UNITS,  # a usage entry counts toward the monthly limit
+        "spend_month": datetime.now(UTC).date().replace(day=1).isoformat(),
+        "release": 0,  # no credit hold to settle
     }
     command = [
         _pgbench_binary(),
