@@ -20,8 +20,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import serving
 
 CHAT_PATH = "/v1/chat/completions"
 DEFAULT_USAGE = (42, 17)
@@ -159,22 +161,10 @@ def _handler_for(fake: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # concurrency tests open many connections at once
-
-
 @contextmanager
 def running_fake_openai() -> Iterator[FakeOpenAIServer]:
     """Serve the fake on a free port of 127.0.0.1 in a daemon thread until the block ends."""
     fake = FakeOpenAIServer()
-    server = _Server(("127.0.0.1", 0), _handler_for(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-openai", daemon=True)
-    thread.start()
-    try:
+    with serving(_handler_for(fake), "fake-openai") as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

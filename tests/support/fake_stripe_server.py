@@ -21,11 +21,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from credits_app.billing.stripe_simulator import decode_form, handle_api_request
+from tests.support.loopback import serving
 
 FAKE_STRIPE_KEY = "sk_test_fake"
 FAKE_WEBHOOK_SECRET = "whsec_test_secret"
@@ -171,22 +172,10 @@ def _handler_for(fake: FakeStripeServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256  # the exactly-once test opens many connections at once
-
-
 @contextmanager
 def running_fake_stripe() -> Iterator[FakeStripeServer]:
     """Serve a fake Stripe on a free port of 127.0.0.1 in a daemon thread until the block ends."""
     fake = FakeStripeServer()
-    server = _Server(("127.0.0.1", 0), _handler_for(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-stripe", daemon=True)
-    thread.start()
-    try:
+    with serving(_handler_for(fake), "fake-stripe") as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
