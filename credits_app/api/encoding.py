@@ -58,7 +58,13 @@ class DecimalJSONRequest(Request):
 
 
 def _too_large() -> HTTPException:
-    return HTTPException(413, f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+    """413, closing the connection: the unread rest of the body must not be taken for the
+    client's next request on a kept-alive connection."""
+    return HTTPException(
+        413,
+        f"The request body is larger than {MAX_BODY_BYTES} bytes.",
+        headers={"Connection": "close"},
+    )
 
 
 class DecimalJSONRoute(APIRoute):
