@@ -4,6 +4,7 @@ Safe to re-run: accounts are looked up before they are created, and every ledger
 carries a fixed idempotency key, so a second run replays instead of adding entries.
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ from credits_app.credits.ai_credit_service import (
 from credits_app.credits.ai_usage_metadata import AiFeature
 from credits_app.credits.amounts import units_to_credits
 from credits_app.credits.categories import CreditUsageCategory
+from credits_app.credits.errors import IdempotencyConflict
 from credits_app.credits.owners import WalletOwner
 from credits_app.credits.wallet_settings import update_wallet_settings
 from credits_app.settings import get_settings
@@ -42,6 +44,15 @@ PERSONAL_SPENDING = [
     (3, CreditUsageCategory.SUBSCRIPTION, "500", "Pro plan, monthly"),
     (1, CreditUsageCategory.AI_USAGE, "22.4", "2Bot speech-to-text: 4 min"),
 ]
+# Who served the AI lines above, so the usage breakdown can name the model and feature.
+AI_SPENDING_METADATA: dict[str, dict[str, object]] = {
+    "2Bot chat: gpt-4o-mini": {"model": "gpt-4o-mini", "feature": "chat"},
+    "2Bot image: 1024x1024": {"model": "dall-e-3", "feature": "image"},
+    "2Bot chat: gpt-4o": {"model": "gpt-4o", "feature": "chat"},
+    "2Bot speech-to-text: 4 min": {"model": "whisper-1", "feature": "stt"},
+    "Team chat assistant": {"model": "gpt-4o", "feature": "chat"},
+    "Support bot replies": {"model": "gpt-4o-mini", "feature": "chat"},
+}
 # (days ago, model, feature, units from the rate card, input tokens, output tokens)
 AI_CHARGES = [
     (6, "gpt-4o-mini", AiFeature.CHAT, chat_cost_units("gpt-4o-mini", 1200, 800), 1200, 800),
@@ -97,12 +108,15 @@ def _fund_and_spend(user: UserInfo, org: OrgInfo) -> None:
         (org.id, ORG_SPENDING, credit_service.deduct_org_credits),
     ):
         for index, (days_ago, category, amount, description) in enumerate(spending):
-            with frozen_at(utcnow() - timedelta(days=days_ago)):
+            with frozen_at(utcnow() - timedelta(days=days_ago)), suppress(IdempotencyConflict):
+                # A database loaded by an older demo holds these entries without metadata:
+                # the key then names a different request, and the old entry simply stays.
                 deduct(
                     wallet,
                     amount,
                     category=category,
                     description=description,
+                    metadata=AI_SPENDING_METADATA.get(description),
                     idempotency_key=f"demo:spend:{index}",
                 )
 
