@@ -11,6 +11,7 @@ that has no public endpoint (funding a wallet) calls the services on the same da
 """
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -58,21 +59,29 @@ def api_server(
 
 
 @pytest.fixture(scope="session")
-def api_server_engine(api_server: RunningApp) -> Iterator[Engine]:
-    engine = make_engine(api_server.database_url)
+def api_database_engine(api_database_url: str) -> Iterator[Engine]:
+    """This process's engine on the shared database (test setup, assertions on the ledger)."""
+    engine = make_engine(api_database_url)
     yield engine
     engine.dispose()
 
 
+@contextmanager
+def _client_for(app: RunningApp, engine: Engine, timeout: float) -> Iterator[ApiClient]:
+    """A cookie-less HTTP client for `app`, with this process's services on its database."""
+    use_engine(engine)
+    with httpx.Client(base_url=app.base_url, timeout=timeout, cookies=no_cookie_jar()) as http:
+        yield ApiClient(http)
+
+
 @pytest.fixture
-def api(api_server: RunningApp, api_server_engine: Engine) -> Iterator[ApiClient]:
+def api(api_server: RunningApp, api_database_engine: Engine) -> Iterator[ApiClient]:
     """An HTTP client for the running app; services in this process use the same database.
 
     The client keeps no cookies: a request is authenticated only by what the test sends.
     """
-    use_engine(api_server_engine)
-    with httpx.Client(base_url=api_server.base_url, timeout=30, cookies=no_cookie_jar()) as http:
-        yield ApiClient(http)
+    with _client_for(api_server, api_database_engine, timeout=30) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
@@ -100,24 +109,16 @@ def stripe_api(
         yield app
 
 
-@pytest.fixture(scope="session")
-def stripe_api_engine(stripe_api: RunningApp) -> Iterator[Engine]:
-    engine = make_engine(stripe_api.database_url)
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
 def stripe_api_client(
-    stripe_api: RunningApp, stripe_api_engine: Engine, fake_stripe: FakeStripeServer
+    stripe_api: RunningApp, api_database_engine: Engine, fake_stripe: FakeStripeServer
 ) -> Iterator[ApiClient]:
     """An HTTP client for the Stripe-configured app; this process (and so the fake Stripe's
     session store) uses the app's database, and the fake starts each test with a clean record.
     """
-    use_engine(stripe_api_engine)
     fake_stripe.reset()
-    with httpx.Client(base_url=stripe_api.base_url, timeout=60, cookies=no_cookie_jar()) as http:
-        yield ApiClient(http)
+    with _client_for(stripe_api, api_database_engine, timeout=60) as client:
+        yield client
     fake_stripe.reset()
 
 
@@ -165,20 +166,12 @@ def ai_api_server(
         yield app
 
 
-@pytest.fixture(scope="session")
-def ai_api_engine(ai_api_server: RunningApp) -> Iterator[Engine]:
-    engine = make_engine(ai_api_server.database_url)
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
 def ai_api(
-    ai_api_server: RunningApp, ai_api_engine: Engine, fake_openai: FakeOpenAIServer
+    ai_api_server: RunningApp, api_database_engine: Engine, fake_openai: FakeOpenAIServer
 ) -> Iterator[ApiClient]:
     """An HTTP client for the AI-configured app; the fake provider starts each test clean."""
-    use_engine(ai_api_engine)
     fake_openai.reset()
-    with httpx.Client(base_url=ai_api_server.base_url, timeout=60, cookies=no_cookie_jar()) as http:
-        yield ApiClient(http)
+    with _client_for(ai_api_server, api_database_engine, timeout=60) as client:
+        yield client
     fake_openai.reset()

@@ -347,7 +347,7 @@ AFFORDABLE_CHATS = 10
 
 @pytest.mark.postgres
 def test_twenty_concurrent_chats_on_a_wallet_for_ten_never_overdraw_it(
-    postgres_url: str, ai_api: ApiClient, ai_api_engine: Engine, fake_openai: FakeOpenAIServer
+    postgres_url: str, ai_api: ApiClient, api_database_engine: Engine, fake_openai: FakeOpenAIServer
 ) -> None:
     """Funded for exactly 10 worst-case holds; the provider reports the worst case, so no
     settlement frees credits for a latecomer: exactly 10 succeed and 10 get 402."""
@@ -365,7 +365,7 @@ def test_twenty_concurrent_chats_on_a_wallet_for_ten_never_overdraw_it(
     racing.set()
 
     def watch() -> None:
-        with ai_api_engine.connect() as connection:
+        with api_database_engine.connect() as connection:
             while racing.is_set():
                 balance, held = connection.execute(
                     select(wallets.c.balance, wallets.c.held).where(wallets.c.id == wallet_id)
@@ -403,7 +403,7 @@ def test_twenty_concurrent_chats_on_a_wallet_for_ten_never_overdraw_it(
     totals = ledger_totals(owner)
     assert totals.balance == totals.ledger_sum == 0
     assert totals.entry_count == 1 + AFFORDABLE_CHATS
-    with ai_api_engine.connect() as connection:
+    with api_database_engine.connect() as connection:
         held, active = connection.execute(
             select(wallets.c.held, func.count(holds.c.id).filter(holds.c.status == "active"))
             .select_from(wallets.outerjoin(holds, holds.c.wallet_id == wallets.c.id))

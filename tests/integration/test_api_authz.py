@@ -76,8 +76,8 @@ ROLES = ["outsider", "member", "admin", "owner"]
 
 
 @pytest.fixture(scope="module")
-def world(api_server: RunningApp, api_server_engine: Engine) -> Iterator[OrgWorld]:
-    use_engine(api_server_engine)
+def world(api_server: RunningApp, api_database_engine: Engine) -> Iterator[OrgWorld]:
+    use_engine(api_database_engine)
     with httpx.Client(base_url=api_server.base_url, timeout=30, cookies=no_cookie_jar()) as http:
         client = ApiClient(http)
         users = {role: client.register(role) for role in ROLES}

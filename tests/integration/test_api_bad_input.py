@@ -840,9 +840,9 @@ def http(api_server: RunningApp) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def victim(http: httpx.Client, api_server_engine: Engine) -> Victim:
+def victim(http: httpx.Client, api_database_engine: Engine) -> Victim:
     """A user and their org, both funded, with a limit and thresholds set on both wallets."""
-    use_engine(api_server_engine)
+    use_engine(api_database_engine)
     client = ApiClient(http)
     user = client.register("victim")
     org_id = int(client.create_org(user, "Victims")["id"])

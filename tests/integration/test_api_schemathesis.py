@@ -94,9 +94,9 @@ class UserToken:
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(api_server: RunningApp, api_server_engine: Engine) -> Iterator[FuzzTarget]:
+def fuzz_target(api_server: RunningApp, api_database_engine: Engine) -> Iterator[FuzzTarget]:
     """Register the fuzz user with a funded wallet and a funded org."""
-    use_engine(api_server_engine)
+    use_engine(api_database_engine)
     with httpx.Client(base_url=api_server.base_url, timeout=30) as http:
         client = ApiClient(http)
         user = client.register("fuzzer")

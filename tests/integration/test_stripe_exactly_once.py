@@ -39,7 +39,7 @@ PACKAGES = {"starter": 1_000, "growth": 5_500}  # credits, bonus included
 def test_every_purchase_is_credited_exactly_once_whatever_arrives(
     postgres_url: str,  # Postgres only: skips (or fails under CI) without TEST_DATABASE_URL
     stripe_api: RunningApp,
-    stripe_api_engine: Engine,
+    api_database_engine: Engine,
     stripe_api_client: ApiClient,  # this process on the app's database, a clean fake
     stripe_in_process: None,
 ) -> None:
@@ -100,7 +100,7 @@ def test_every_purchase_is_credited_exactly_once_whatever_arrives(
         assert sum(counted.values()) == 7
 
     owners = [owner_of[s] for s in sessions]
-    with stripe_api_engine.connect() as connection:
+    with api_database_engine.connect() as connection:
         rows = connection.execute(
             select(
                 wallets.c.owner_id,
