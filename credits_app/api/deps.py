@@ -14,12 +14,10 @@ from fastapi import Depends, Path, Request
 from credits_app.auth.accounts import Role, UserInfo
 from credits_app.auth.errors import NotAuthenticated
 from credits_app.auth.organizations import require_manager, require_member
-from credits_app.auth.sessions import user_for_token
+from credits_app.auth.sessions import CSRF_COOKIE, SESSION_COOKIE, user_for_token
 from credits_app.credits.errors import CreditsError
 from credits_app.settings import get_settings
 
-SESSION_COOKIE = "uc_session"
-CSRF_COOKIE = "uc_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

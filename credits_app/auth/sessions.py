@@ -20,6 +20,10 @@ from credits_app.models import AuthSession, User
 
 SESSION_LIFETIME = timedelta(days=30)
 TOKEN_PREFIX = "uc_"
+# The browser carries the token in this HttpOnly cookie, next to a readable CSRF cookie; both
+# doors (the API and the Reflex states) read them, so the names live here once.
+SESSION_COOKIE = "uc_session"
+CSRF_COOKIE = "uc_csrf"
 
 
 @dataclass(frozen=True)

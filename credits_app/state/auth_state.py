@@ -15,10 +15,9 @@ import reflex as rx
 from credits_app.auth.accounts import UserInfo
 from credits_app.auth.errors import NotAuthenticated
 from credits_app.auth.organizations import list_user_orgs
-from credits_app.auth.sessions import user_for_token
+from credits_app.auth.sessions import SESSION_COOKIE, user_for_token
 from credits_app.state.service_calls import call_service
 
-SESSION_COOKIE = "uc_session"
 HOME_PATH = "/credits"
 
 

@@ -5,18 +5,18 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 
-from credits_app.api.deps import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    CurrentUser,
-    client_address,
-    session_token,
-)
+from credits_app.api.deps import CurrentUser, client_address, session_token
 from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import AuthOut, LoginIn, RegisterIn, UserOut
 from credits_app.auth import login as login_service
-from credits_app.auth.sessions import SESSION_LIFETIME, IssuedToken, end_session
+from credits_app.auth.sessions import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    SESSION_LIFETIME,
+    IssuedToken,
+    end_session,
+)
 from credits_app.settings import get_settings
 
 router = api_router("auth")
