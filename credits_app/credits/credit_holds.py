@@ -18,11 +18,9 @@ from sqlmodel import Session
 
 from credits_app.clock import utcnow
 from credits_app.credits.amounts import units_to_credits
-from credits_app.credits.categories import TransactionType, parse_category
+from credits_app.credits.categories import OwnerKind, TransactionType, parse_category
 from credits_app.credits.errors import (
-    InsufficientCredits,
     InvalidArgument,
-    MonthlyLimitReached,
 )
 from credits_app.credits.hold_expiry import (
     RELEASE_HELD,
@@ -33,6 +31,7 @@ from credits_app.credits.hold_expiry import (
 from credits_app.credits.owners import WalletOwner
 from credits_app.credits.wallet_service import (
     EntryDraft,
+    debit_refusal,
     month_of,
     post_entry,
     require_wallet,
@@ -75,7 +74,7 @@ def place_hold(owner: WalletOwner, units: int, *, session: Session | None = None
             "spend_month": month_of(utcnow()),
         }
         if db.execute(_PLACE_HOLD, params).one_or_none() is None:
-            _explain_refused_hold(db, owner, units)
+            raise debit_refusal(require_wallet(db, owner), units, spend=units)
         hold_id = db.execute(
             holds.insert()
             .values(wallet_id=wallet.id, amount=units, status="active", created_at=utcnow())
@@ -137,21 +136,4 @@ def _active_hold(db: Session, hold_id: int) -> tuple[Any, WalletOwner]:
     ).one_or_none()
     if row is None:
         raise InvalidArgument("This hold is no longer active (settled, released or expired).")
-    return row, WalletOwner.user(row.owner_id) if row.owner_kind == "user" else WalletOwner.org(
-        row.owner_id
-    )
-
-
-def _explain_refused_hold(db: Session, owner: WalletOwner, units: int) -> None:
-    wallet = require_wallet(db, owner)
-    available = wallet.balance - wallet.held
-    used = wallet.spent_in(month_of(utcnow()))
-    if wallet.monthly_limit is not None and units + wallet.held + used > wallet.monthly_limit:
-        raise MonthlyLimitReached(
-            required=units_to_credits(units),
-            monthly_limit=units_to_credits(wallet.monthly_limit),
-            used_this_month=units_to_credits(used + wallet.held),
-        )
-    raise InsufficientCredits(
-        required=units_to_credits(units), available=units_to_credits(max(available, 0))
-    )
+    return row, WalletOwner(OwnerKind(row.owner_kind), row.owner_id)

@@ -29,6 +29,7 @@ from credits_app.credits.categories import (
 )
 from credits_app.credits.errors import (
     BalanceLimitExceeded,
+    CreditsError,
     IdempotencyConflict,
     InsufficientCredits,
     InvalidArgument,
@@ -246,22 +247,26 @@ def _explain_refusal(session: Session, owner: WalletOwner, draft: EntryDraft) ->
         raise BalanceLimitExceeded(
             "This credit would exceed the largest balance a wallet can hold."
         )
-    # The balance may have moved since our UPDATE was refused: judge by the limit, else it was
-    # the balance (a concurrent top-up must not turn a refusal into a different error).
-    # Only a spend can hit the limit (the UPDATE skips the check when `:spend = 0`): a non-usage
-    # debit must not be blamed on it, even when a lowered limit is already exceeded.
-    used = wallet.spent_in(month_of(utcnow()))
-    spend = draft.spend_units()
-    reserved = used + wallet.held  # credits held by in-flight requests count as spent
+    raise debit_refusal(wallet, -draft.amount, spend=draft.spend_units())
+
+
+def debit_refusal(wallet: WalletState, units: int, *, spend: int) -> CreditsError:
+    """Why a debit of `units` (of which `spend` counts toward the monthly limit) was refused.
+
+    The balance may have moved since the guarded UPDATE refused it: judge by the limit, else it
+    was the balance (a concurrent top-up must not turn a refusal into a different error). Only
+    a spend can hit the limit (the UPDATE skips the check when `:spend = 0`), so a non-usage
+    debit is never blamed on it. Held credits count as spent, as they do in the check.
+    """
+    reserved = wallet.spent_in(month_of(utcnow())) + wallet.held
     if spend > 0 and wallet.monthly_limit is not None and reserved + spend > wallet.monthly_limit:
-        raise MonthlyLimitReached(
-            required=units_to_credits(-draft.amount),
+        return MonthlyLimitReached(
+            required=units_to_credits(units),
             monthly_limit=units_to_credits(wallet.monthly_limit),
-            used_this_month=units_to_credits(used),
+            used_this_month=units_to_credits(reserved),
         )
-    raise InsufficientCredits(
-        required=units_to_credits(-draft.amount),
-        available=units_to_credits(max(wallet.available, 0)),
+    return InsufficientCredits(
+        required=units_to_credits(units), available=units_to_credits(max(wallet.available, 0))
     )
 
 
