@@ -23,8 +23,7 @@ from credits_app.credits.ai_usage_metadata import (
 )
 from credits_app.credits.amounts import units_to_credits
 from credits_app.credits.categories import CreditUsageCategory, TransactionType
-from credits_app.credits.credit_service import MAX_USAGE_DAYS
-from credits_app.credits.errors import InvalidArgument
+from credits_app.credits.credit_service import usage_window_start
 from credits_app.credits.wallet_service import WalletOwner, entries, month_of, require_wallet
 from credits_app.db import unit_of_work
 
@@ -61,9 +60,7 @@ def get_ai_usage(
     owner: WalletOwner, *, days: int = 30, session: Session | None = None
 ) -> AiUsageBreakdown:
     """AI credits per model and feature over the last `days` UTC days (today included)."""
-    if not 1 <= days <= MAX_USAGE_DAYS:
-        raise InvalidArgument(f"days must be between 1 and {MAX_USAGE_DAYS}.")
-    since = datetime.combine(utcnow().date() - timedelta(days=days - 1), time.min, tzinfo=UTC)
+    since = datetime.combine(usage_window_start(days), time.min, tzinfo=UTC)
     model = func.coalesce(_text(MODEL_KEY), UNKNOWN_MODEL)
     feature = _text(FEATURE_KEY)
     spent = func.sum(-entries.c.amount)

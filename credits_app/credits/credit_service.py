@@ -253,10 +253,7 @@ def get_history(
 
 def get_usage(owner: WalletOwner, *, days: int = 30, session: Session | None = None) -> UsageReport:
     """Credits spent (usage entries) per UTC day and category over the last `days` days."""
-    if not 1 <= days <= MAX_USAGE_DAYS:
-        raise InvalidArgument(f"days must be between 1 and {MAX_USAGE_DAYS}.")
-    today = utcnow().date()
-    first_day = today - timedelta(days=days - 1)
+    first_day = usage_window_start(days)
     day = func.date(entries.c.created_at)
     query = (
         select(day, entries.c.category, func.sum(-entries.c.amount))
@@ -271,6 +268,13 @@ def get_usage(owner: WalletOwner, *, days: int = 30, session: Session | None = N
         rows = db.execute(query.where(entries.c.wallet_id == wallet.id)).all()
     spent = {(date.fromisoformat(str(d)), c): int(units) for d, c, units in rows}
     return _usage_report(days, first_day, spent)
+
+
+def usage_window_start(days: int) -> date:
+    """The first UTC day of a usage window of `days` days ending today (1 to MAX_USAGE_DAYS)."""
+    if not 1 <= days <= MAX_USAGE_DAYS:
+        raise InvalidArgument(f"days must be between 1 and {MAX_USAGE_DAYS}.")
+    return utcnow().date() - timedelta(days=days - 1)
 
 
 def _usage_report(days: int, first_day: date, spent: dict[tuple[date, str], int]) -> UsageReport:
