@@ -4,6 +4,8 @@ They exist so every card has the same border, radius, padding and shadow (all fr
 `styles.py`) and every empty list explains itself the same way.
 """
 
+from typing import Any
+
 import reflex as rx
 
 from credits_app import styles
@@ -42,4 +44,25 @@ def empty_state(
         *actions,
         spacing="2",
         **(styles.EMPTY_STATE_STYLE | props),
+    )
+
+
+def buy_or_ask_action(
+    can_buy: rx.Var[bool] | bool,
+    on_buy: Any,
+    *,
+    note_size: str,
+    **button_props: Any,
+) -> rx.Component:
+    """'Buy credits' for owners and admins (and personal wallets); members are told who can."""
+    return rx.cond(
+        can_buy,
+        rx.button(
+            rx.icon("plus", size=styles.ICON_SIZE),
+            "Buy credits",
+            size="2",
+            on_click=on_buy,
+            **button_props,
+        ),
+        rx.text("Ask an owner or admin to top up.", size=note_size, weight="medium"),
     )

@@ -16,6 +16,7 @@ from typing import Any
 import reflex as rx
 
 from credits_app import styles
+from credits_app.components.common import buy_or_ask_action
 
 StrProp = rx.Var[str] | str
 IntProp = rx.Var[int] | int
@@ -444,17 +445,7 @@ def _notice(
     credits_href: StrProp,
 ) -> rx.Component:
     """Why the last message got no reply, and the way forward."""
-    buy = rx.cond(
-        can_buy,
-        rx.button(
-            rx.icon("plus", size=styles.ICON_SIZE),
-            "Buy credits",
-            size="2",
-            on_click=on_buy,
-            id="assistant-buy",
-        ),
-        rx.text("Ask an owner or admin to top up.", size=styles.SMALL_SIZE, weight="medium"),
-    )
+    buy = buy_or_ask_action(can_buy, on_buy, note_size=styles.SMALL_SIZE, id="assistant-buy")
     retry = rx.cond(
         can_retry,
         rx.button(

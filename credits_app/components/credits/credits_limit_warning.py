@@ -10,6 +10,7 @@ from typing import Any
 import reflex as rx
 
 from credits_app import styles
+from credits_app.components.common import buy_or_ask_action
 
 StrProp = rx.Var[str] | str
 IntProp = rx.Var[int] | int
@@ -31,17 +32,7 @@ def credits_limit_warning(
     on_buy: Callable[..., Any],
 ) -> rx.Component:
     """Zero, one or two banners: the balance one, then the monthly-limit one."""
-    buy = rx.cond(
-        can_buy,
-        rx.button(
-            rx.icon("plus", size=styles.ICON_SIZE),
-            "Buy credits",
-            size="2",
-            on_click=on_buy,
-            class_name="warning-buy",
-        ),
-        rx.text("Ask an owner or admin to top up.", size=styles.BODY_SIZE, weight="medium"),
-    )
+    buy = buy_or_ask_action(can_buy, on_buy, note_size=styles.BODY_SIZE, class_name="warning-buy")
     balance_banner = rx.match(
         status,
         (
