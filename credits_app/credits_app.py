@@ -4,6 +4,7 @@ import reflex as rx
 
 from credits_app import styles
 from credits_app.api import api
+from credits_app.jobs.embedded import embedded_worker
 from credits_app.pages import auth, credits  # noqa: F401  (registers the pages)
 
 app = rx.App(
@@ -14,3 +15,5 @@ app = rx.App(
     # Sign-in/out helpers for the browser (the password never crosses the websocket).
     head_components=[rx.script(src="/uc-session.js", defer=True)],
 )
+# The embedded default runs the job worker in the app process (JOBS_WORKER_IN_APP, DESIGN §8).
+app.register_lifespan_task(embedded_worker)

@@ -319,3 +319,163 @@ class CreditHold(SQLModel, table=True):
     entry_id: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = _timestamp_column()
     closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class Job(SQLModel, table=True):
+    """One unit of background work, written in the same transaction as the change causing it.
+
+    The table is the queue (the transactional outbox of DESIGN §8): a worker claims due rows
+    (`FOR UPDATE SKIP LOCKED` on Postgres; SQLite has one writer), runs them at least once with
+    backoff, and parks a job as `dead` after `max_attempts`. `locked_until` is the lease: a
+    worker that dies mid-job leaves a `running` row whose lease runs out, and another claims it.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'running', 'done', 'dead')", name="status_known"),
+        Index("ix_jobs_due", "status", "run_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    kind: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonDocument, nullable=False)
+    )
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0, nullable=False)
+    max_attempts: int = Field(nullable=False)
+    run_at: datetime = _timestamp_column()
+    locked_by: str | None = Field(default=None, max_length=100)
+    locked_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_error: str | None = Field(default=None, max_length=2000)
+    dedupe_key: str | None = Field(
+        default=None, sa_column=Column(String(255), unique=True, nullable=True)
+    )
+    created_at: datetime = _timestamp_column()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class PeriodicJob(SQLModel, table=True):
+    """When a periodic job is next due; the worker that moves `next_run_at` enqueues the run."""
+
+    __tablename__ = "periodic_jobs"
+
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    next_run_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    last_run_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class NotificationEvent(SQLModel, table=True):
+    """One alert event of DESIGN §4b (balance.low, purchase.completed, ...) about one wallet.
+
+    Written in the transaction of the balance move that caused it; its in-app notifications,
+    webhook deliveries and emails hang off it. `dedupe_key` makes "once per lot" events unique.
+    """
+
+    __tablename__ = "notification_events"
+    __table_args__ = (
+        CheckConstraint(f"owner_kind IN ({sql_in_list(OwnerKind)})", name="owner_kind_known"),
+        Index("ix_notification_events_owner", "owner_kind", "owner_id", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    type: str = Field(max_length=64)
+    owner_kind: str = Field(max_length=8)
+    owner_id: int
+    data: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonDocument, nullable=False)
+    )
+    dedupe_key: str | None = Field(
+        default=None, sa_column=Column(String(255), unique=True, nullable=True)
+    )
+    created_at: datetime = _timestamp_column()
+
+
+class Notification(SQLModel, table=True):
+    """An in-app notification of one event for one user (org events: each owner and admin)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user", "user_id", "id"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    event_id: int = Field(
+        sa_column=Column(
+            BigId, ForeignKey("notification_events.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    kind: str = Field(max_length=64)
+    title: str = Field(max_length=200)
+    body: str = Field(max_length=1000)
+    created_at: datetime = _timestamp_column()
+    read_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    emailed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A URL of a user or an org that receives signed deliveries of the events it subscribes to."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (
+        CheckConstraint(f"owner_kind IN ({sql_in_list(OwnerKind)})", name="owner_kind_known"),
+        Index("ix_webhook_endpoints_owner", "owner_kind", "owner_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_kind: str = Field(max_length=8)
+    owner_id: int
+    url: str = Field(max_length=2048)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JsonDocument, nullable=False))
+    # The Standard Webhooks signing secret (`whsec_…`): shown once, kept to sign deliveries.
+    secret: str = Field(max_length=100)
+    created_by: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
+    )
+    created_at: datetime = _timestamp_column()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event sent (or being retried) to one endpoint: the delivery log of §4b."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status_known"),
+        UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    endpoint_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    event_id: int = Field(
+        sa_column=Column(
+            BigId, ForeignKey("notification_events.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    event_type: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0, nullable=False)
+    last_status_code: int | None = Field(default=None)
+    last_error: str | None = Field(default=None, max_length=500)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = _timestamp_column()
+    delivered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class EmailPreference(SQLModel, table=True):
+    """Whether a user gets alert emails, and for which events; the unsubscribe link's token."""
+
+    __tablename__ = "email_preferences"
+
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    enabled: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
+    events: list[str] = Field(default_factory=list, sa_column=Column(JsonDocument, nullable=False))
+    unsubscribe_token: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    updated_at: datetime = _timestamp_column()

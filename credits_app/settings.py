@@ -24,6 +24,19 @@ class Settings(BaseSettings):
     service_api_key: str | None = None
     balance_refresh_seconds: int = 60  # header balance poll; tests set a few seconds
 
+    # Background jobs (DESIGN §8): the embedded default runs the worker inside the app process;
+    # set JOBS_WORKER_IN_APP=false where `python -m credits_app worker` runs it on its own.
+    jobs_worker_in_app: bool = True
+    jobs_concurrency: int = 4  # worker threads: one slow job (a hanging receiver) blocks none
+    jobs_lease_seconds: float = 120.0  # a killed worker's job is claimed again after this
+    jobs_poll_seconds: float = 1.0
+    expiry_sweep_seconds: int = 60
+    # Alerts (DESIGN §4b): outgoing webhooks and email.
+    webhook_allow_private_urls: bool = False
+    webhook_timeout_seconds: float = 10.0
+    smtp_url: str | None = None
+    smtp_from: str = "Universal Credits <alerts@localhost>"
+
     demo_user_email: str = "demo@example.com"
     demo_user_password: str = "demo-password"
     demo_org_slug: str = "demo-org"

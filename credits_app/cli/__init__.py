@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import ArgumentError
 
-from credits_app.cli import accounts, export, maintenance, packages, wallets
+from credits_app.cli import accounts, export, jobs, maintenance, packages, wallets
 from credits_app.cli.common import fail
 from credits_app.db import make_engine, use_engine
 
@@ -49,3 +49,5 @@ app.command(context_settings=signed_amounts)(wallets.adjust)
 app.command()(wallets.balance)
 app.command("export-history")(export.export_history)
 app.add_typer(packages.app, name="packages")
+app.command()(jobs.worker)
+app.add_typer(jobs.app, name="jobs")

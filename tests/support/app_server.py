@@ -46,6 +46,8 @@ def app_environment(database_url: str, **extra: str) -> dict[str, str]:
             "REFLEX_TELEMETRY_ENABLED": "false",
             "REFLEX_CHECK_LATEST_VERSION": "false",
             "PYTHONUNBUFFERED": "1",
+            # Tests run workers themselves; an app's embedded one would take their jobs.
+            "JOBS_WORKER_IN_APP": "false",
         }
         | extra
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 APP = Path(__file__).resolve().parents[2] / "credits_app"
-DOMAIN_PACKAGES = ["credits", "auth", "ai", "billing"]
+DOMAIN_PACKAGES = ["credits", "auth", "ai", "billing", "jobs", "notifications"]
 WEB_FRAMEWORKS = {"reflex", "starlette", "fastapi"}
 
 
@@ -37,7 +37,7 @@ def test_domain_core_imports_no_web_framework(package: str) -> None:
         assert not forbidden, f"{path.relative_to(APP)} imports {forbidden}"
 
 
-@pytest.mark.parametrize("package", ["credits", "auth", "ai"])
+@pytest.mark.parametrize("package", ["credits", "auth", "ai", "jobs", "notifications"])
 def test_only_billing_talks_to_stripe(package: str) -> None:
     for path in python_files(package):
         assert "stripe" not in {top_level(m) for m in imported_modules(path)}, path
