@@ -9,11 +9,13 @@ from credits_app.api.routes import (
     credits,
     health,
     internal,
+    notifications,
     orgs,
     packages,
     purchases,
     stripe_simulator,
     stripe_webhook,
+    webhook_endpoints,
 )
 
 
@@ -27,7 +29,8 @@ def create_api() -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
     )
-    routers = (health, auth, orgs, packages, credits, purchases, ai_chat, internal)
+    routers = [health, auth, orgs, packages, credits, purchases, ai_chat, internal]
+    routers += [notifications, webhook_endpoints]
     for module in (*routers, stripe_webhook, stripe_simulator):
         api.include_router(module.router, prefix="/api")
     install_error_handlers(api)

@@ -39,6 +39,7 @@ from credits_app.credits.errors import (
 from credits_app.credits.hold_expiry import release_expired_holds
 from credits_app.credits.owners import WalletOwner as WalletOwner
 from credits_app.models import LedgerEntry, Organization, User, Wallet
+from credits_app.notifications.alerts import BalanceMove, after_balance_move
 
 wallets = cast(Table, Wallet.__table__)  # type: ignore[attr-defined]
 entries = cast(Table, LedgerEntry.__table__)  # type: ignore[attr-defined]
@@ -190,6 +191,13 @@ def post_entry(
         return _explain_refusal(session, owner, draft)
     wallet_id, balance_after, entry_id = moved
     if entry_id is not None:
+        # Alerts are judged here, under the row lock the move took (notifications/alerts.py).
+        after_balance_move(
+            session,
+            BalanceMove(
+                wallet_id, entry_id, draft.type, draft.amount, balance_after, draft.spend_units()
+            ),
+        )
         return PostedEntry(entry_id, wallet_id, draft.amount, balance_after, created_at)
     # A concurrent request with the same key committed while we waited for the row lock.
     # We still hold the lock: undo our move inside this transaction and replay theirs.

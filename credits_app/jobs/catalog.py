@@ -8,6 +8,14 @@ from datetime import timedelta
 
 from credits_app.jobs import maintenance
 from credits_app.jobs.registry import Registry, RetryPolicy
+from credits_app.notifications.delivery import deliver_webhook
+from credits_app.notifications.email import send_alert_email
+from credits_app.notifications.policies import (
+    DELIVER_WEBHOOK,
+    EMAIL_RETRY,
+    SEND_EMAIL,
+    WEBHOOK_RETRY,
+)
 from credits_app.settings import get_settings
 
 RELEASE_EXPIRED_HOLDS = "holds.release_expired"
@@ -20,6 +28,8 @@ def default_registry() -> Registry:
     upkeep = RetryPolicy(max_attempts=3, base_seconds=10)
     registry.register(RELEASE_EXPIRED_HOLDS, maintenance.release_expired_holds_everywhere, upkeep)
     registry.register(PRUNE_JOBS, maintenance.prune_finished_jobs, upkeep)
+    registry.register(DELIVER_WEBHOOK, deliver_webhook, WEBHOOK_RETRY)
+    registry.register(SEND_EMAIL, send_alert_email, EMAIL_RETRY)
     registry.every(
         RELEASE_EXPIRED_HOLDS,
         RELEASE_EXPIRED_HOLDS,

@@ -117,7 +117,7 @@ class Worker:
             registration.handler(context)
         except RetryLater as retry:
             return self._record_failure(job, str(retry), retry.delay)
-        except Exception as error:
+        except Exception as error:  # any handler failure is retried, never kills the worker
             logger.warning(
                 "Job %s (%s) attempt %s failed: %s", job.id, job.kind, job.attempt, error
             )
@@ -159,7 +159,7 @@ class Worker:
         """A database hiccup must not kill the loop: log it and try again next round."""
         try:
             return step()
-        except Exception:
+        except Exception:  # e.g. the database restarting: log, wait, go on
             logger.exception("Worker %s: step failed; retrying", self.id)
             self._stop.wait(self.options.poll_seconds)
             return None
