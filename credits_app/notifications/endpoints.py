@@ -18,6 +18,7 @@ from credits_app.credits.owners import WalletOwner
 from credits_app.db import unit_of_work
 from credits_app.models import WebhookDelivery, WebhookEndpoint
 from credits_app.notifications.events import parse_event_types
+from credits_app.notifications.publish import queue_delivery, record_event
 from credits_app.notifications.stamps import as_utc
 from credits_app.notifications.url_guard import check_url
 
@@ -25,6 +26,7 @@ endpoints = cast(Table, WebhookEndpoint.__table__)  # type: ignore[attr-defined]
 deliveries = cast(Table, WebhookDelivery.__table__)  # type: ignore[attr-defined]
 MAX_ENDPOINTS_PER_OWNER = 20
 DELIVERY_LOG_LIMIT = 100
+TEST_EVENT = "webhook.test"  # not subscribable: sent only by send_test_event
 
 
 class EndpointNotFound(CreditsError):
@@ -138,6 +140,17 @@ def list_deliveries(owner: WalletOwner, endpoint_id: int) -> list[Delivery]:
         )
         for row in rows
     ]
+
+
+def send_test_event(owner: WalletOwner, endpoint_id: int) -> int:
+    """Queue a `webhook.test` delivery to this endpoint only (the "send test event" button)."""
+    with unit_of_work() as db:
+        if db.execute(select(endpoints.c.id).where(_owned(owner, endpoint_id))).first() is None:
+            raise EndpointNotFound()
+        data = {"message": "A test event from Universal Credits."}
+        event_id = record_event(db, TEST_EVENT, owner, data)
+        assert event_id is not None  # no dedupe key: always a new event
+        return queue_delivery(db, endpoint_id, event_id, TEST_EVENT)
 
 
 def _check_events(events: list[str]) -> list[str]:

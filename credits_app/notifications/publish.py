@@ -49,23 +49,10 @@ def publish(
 ) -> int | None:
     """Record `event` about `owner`'s wallet and queue its deliveries; None if a duplicate."""
     now = utcnow()
-    body = {"wallet": {"type": owner.kind.value, "id": owner.id}} | dict(data)
-    dialect = db.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(events_table)
-    statement = statement.values(
-        type=event.value,
-        owner_kind=owner.kind.value,
-        owner_id=owner.id,
-        data=body,
-        dedupe_key=dedupe_key,
-        created_at=now,
-    )
-    if dedupe_key is not None:
-        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    event_id = db.execute(statement.returning(events_table.c.id)).scalar_one_or_none()
+    event_id = record_event(db, event.value, owner, data, dedupe_key)
     if event_id is None:
         return None
-    title, text = render(event, _wallet_label(db, owner), body)
+    title, text = render(event, _wallet_label(db, owner), dict(data))
     for user_id in recipients(db, owner):
         notification_id = db.execute(
             insert(notifications)
@@ -82,26 +69,54 @@ def publish(
         if wants_email(db, user_id, event):
             enqueue(db, SEND_EMAIL, {"notificationId": notification_id})
     for endpoint_id in _subscribed_endpoints(db, owner, event):
-        delivery_id = db.execute(
-            insert(deliveries)
-            .values(
-                endpoint_id=endpoint_id,
-                event_id=event_id,
-                event_type=event.value,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-            .returning(deliveries.c.id)
-        ).scalar_one()
-        enqueue(
-            db,
-            DELIVER_WEBHOOK,
-            {"deliveryId": delivery_id},
-            max_attempts=WEBHOOK_RETRY.max_attempts,
+        queue_delivery(db, endpoint_id, event_id, event.value)
+    return event_id
+
+
+def record_event(
+    db: Session,
+    event_type: str,
+    owner: WalletOwner,
+    data: Mapping[str, Any],
+    dedupe_key: str | None = None,
+) -> int | None:
+    """Insert the event row (`{wallet, ...data}`); None when `dedupe_key` was seen before."""
+    body = {"wallet": {"type": owner.kind.value, "id": owner.id}} | dict(data)
+    dialect = db.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(events_table)
+    statement = statement.values(
+        type=event_type,
+        owner_kind=owner.kind.value,
+        owner_id=owner.id,
+        data=body,
+        dedupe_key=dedupe_key,
+        created_at=utcnow(),
+    )
+    if dedupe_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    event_id = db.execute(statement.returning(events_table.c.id)).scalar_one_or_none()
+    return None if event_id is None else int(event_id)
+
+
+def queue_delivery(db: Session, endpoint_id: int, event_id: int, event_type: str) -> int:
+    """A pending delivery of the event to the endpoint, and the outbox job that sends it."""
+    delivery_id = db.execute(
+        insert(deliveries)
+        .values(
+            endpoint_id=endpoint_id,
+            event_id=event_id,
+            event_type=event_type,
+            status="pending",
+            attempts=0,
+            next_attempt_at=utcnow(),
+            created_at=utcnow(),
         )
-    return int(event_id)
+        .returning(deliveries.c.id)
+    ).scalar_one()
+    enqueue(
+        db, DELIVER_WEBHOOK, {"deliveryId": delivery_id}, max_attempts=WEBHOOK_RETRY.max_attempts
+    )
+    return int(delivery_id)
 
 
 def recipients(db: Session, owner: WalletOwner) -> list[int]:

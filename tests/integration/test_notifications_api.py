@@ -63,6 +63,26 @@ def test_webhook_endpoints_show_the_secret_once_and_refuse_private_urls(api: Api
     assert [e["id"] for e in listed] == [body["id"]] and "secret" not in listed[0]
     log = api.http.get(f"/api/webhook-endpoints/{body['id']}/deliveries", headers=user.headers)
     assert log.json() == {"items": []}
+    tested = api.http.post(f"/api/webhook-endpoints/{body['id']}/test", headers=user.headers)
+    assert tested.status_code == 202, tested.text
+    [queued] = api.http.get(
+        f"/api/webhook-endpoints/{body['id']}/deliveries", headers=user.headers
+    ).json()["items"]
+    assert queued["id"] == tested.json()["deliveryId"]
+    assert (queued["eventType"], queued["status"], queued["attempts"]) == (
+        "webhook.test",
+        "pending",
+        0,
+    )
+    assert set(queued) == {
+        "id",
+        "eventType",
+        "status",
+        "attempts",
+        "lastStatusCode",
+        "nextAttemptAt",
+        "createdAt",
+    }
     other = api.register("other")
     assert_error(
         api.http.delete(f"/api/webhook-endpoints/{body['id']}", headers=other.headers),

@@ -96,6 +96,20 @@ def test_a_delivery_is_signed_per_standard_webhooks_and_verifies(any_engine: Eng
 
 
 @pytest.mark.usefixtures("private_urls")
+def test_send_test_event_delivers_a_signed_test_to_that_endpoint(any_engine: Engine) -> None:
+    with webhook_receiver() as receiver:
+        user_id, created = subscribed_user(receiver.url)
+        delivery_id = endpoints.send_test_event(WalletOwner.user(user_id), created.endpoint.id)
+        attempt(delivery_id)
+        [request] = receiver.wait_for(1)
+    payload = Webhook(created.secret).verify(request.body, request.headers)
+    assert payload["type"] == "webhook.test"
+    assert payload["data"]["wallet"] == {"type": "user", "id": user_id}
+    with pytest.raises(endpoints.EndpointNotFound):
+        endpoints.send_test_event(WalletOwner.user(make_user().id), created.endpoint.id)
+
+
+@pytest.mark.usefixtures("private_urls")
 def test_a_500_is_retried_later_with_the_same_webhook_id(any_engine: Engine) -> None:
     with webhook_receiver(500) as receiver:
         user_id, created = subscribed_user(receiver.url)

@@ -47,6 +47,18 @@ def personal_deliveries(user: CurrentUser, endpoint_id: EndpointId) -> Response:
     return _deliveries(WalletOwner.user(user.id), endpoint_id)
 
 
+@router.post("/webhook-endpoints/{endpointId}/test", status_code=202)
+def test_personal(user: CurrentUser, endpoint_id: EndpointId) -> Response:
+    """Queue a signed `webhook.test` delivery to this endpoint (see its delivery log)."""
+    return _test(WalletOwner.user(user.id), endpoint_id)
+
+
+@router.post("/orgs/{orgId}/webhook-endpoints/{endpointId}/test", status_code=202)
+def test_org(access: OrgManager, endpoint_id: EndpointId) -> Response:
+    """Queue a signed `webhook.test` delivery to the org's endpoint."""
+    return _test(WalletOwner.org(access.org_id), endpoint_id)
+
+
 @router.post("/orgs/{orgId}/webhook-endpoints", status_code=201, response_model=CreatedEndpointOut)
 def create_org(body: EndpointIn, access: OrgManager) -> Response:
     """Owners and admins subscribe a URL to the org wallet's events."""
@@ -84,3 +96,8 @@ def _list(owner: WalletOwner) -> Response:
 def _deliveries(owner: WalletOwner, endpoint_id: int) -> Response:
     log = endpoints.list_deliveries(owner, endpoint_id)
     return respond(DeliveriesOut(items=[DeliveryOut.of(d) for d in log]))
+
+
+def _test(owner: WalletOwner, endpoint_id: int) -> Response:
+    delivery_id = endpoints.send_test_event(owner, endpoint_id)
+    return respond({"deliveryId": delivery_id}, status_code=202)
