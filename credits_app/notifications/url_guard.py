@@ -41,6 +41,8 @@ def check_url(url: str) -> str:
     url = url.strip()
     if not 0 < len(url) <= MAX_URL_LENGTH:
         raise InvalidWebhookUrl(f"url must be 1 to {MAX_URL_LENGTH} characters.", field="url")
+    if not url.isascii() or not url.isprintable() or " " in url:
+        raise InvalidWebhookUrl("url must be printable ASCII without spaces.", field="url")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (raises on a malformed port)

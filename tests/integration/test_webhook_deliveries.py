@@ -187,6 +187,8 @@ def test_no_delivery_reaches_a_private_address_with_the_flag_off(
         "https://user:pw@example.com/hook",
         "ftp://example.com",
         "not a url",
+        "https://example.com/\x00",
+        "https://exämple.com/",
     ],
 )
 def test_endpoint_urls_must_be_https_and_public(url: str) -> None:

@@ -62,7 +62,9 @@ def put_email_settings(body: EmailSettingsIn, user: CurrentUser) -> Response:
 
 @router.get("/notifications/unsubscribe", response_class=PlainTextResponse)
 @router.post("/notifications/unsubscribe", response_class=PlainTextResponse)
-def unsubscribe(token: Annotated[str, Query(min_length=1, max_length=100)]) -> Response:
+def unsubscribe(
+    token: Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")],
+) -> Response:
     """The link in every alert email (and one-click POST): stop alert emails, no sign-in."""
     email.unsubscribe(token)
     return PlainTextResponse("You will no longer get alert emails.")
