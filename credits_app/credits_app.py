@@ -1,11 +1,19 @@
 """The Reflex app: the pages plus the REST API mounted through `api_transformer`."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import reflex as rx
 
 from credits_app import styles
 from credits_app.api import api
+from credits_app.db import get_engine
 from credits_app.jobs.embedded import embedded_worker
+from credits_app.observability.logs import configure_logging
 from credits_app.pages import auth, credits  # noqa: F401  (registers the pages)
+from credits_app.settings import get_settings
+
+configure_logging(get_settings())
 
 app = rx.App(
     api_transformer=api,
@@ -15,5 +23,16 @@ app = rx.App(
     # Sign-in/out helpers for the browser (the password never crosses the websocket).
     head_components=[rx.script(src="/uc-session.js", defer=True)],
 )
+
+
+@asynccontextmanager
+async def _release_database_on_shutdown() -> AsyncIterator[None]:
+    """On SIGTERM the server stops accepting and finishes in-flight requests; then this
+    closes the worker's pooled connections, so a stopped instance leaves none behind."""
+    yield
+    get_engine().dispose()
+
+
+app.register_lifespan_task(_release_database_on_shutdown)
 # The embedded default runs the job worker in the app process (JOBS_WORKER_IN_APP, DESIGN §8).
 app.register_lifespan_task(embedded_worker)

@@ -2,31 +2,149 @@
 
 Every service call is one transaction: `unit_of_work()` commits when the block ends
 and rolls back on any exception, so a failed operation leaves nothing half-written.
+
+On Postgres every instance lives within one connection budget (`DB_MAX_CONNECTIONS`):
+`pool_plan` splits it over the instance's worker processes, so N instances can never open
+more than N x budget connections, and every session carries lock and statement timeouts so
+no request waits unboundedly (a timeout is answered 503 `busy`, see `database_failure`).
 """
 
+import os
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from sqlalchemy import Engine, event
+from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, create_engine
 
-from credits_app.settings import get_settings
+from credits_app.settings import Settings, get_settings
 
 _engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+MAX_DEFAULT_WORKERS = 8  # Reflex's own cap on backend workers
+# Postgres SQLSTATEs that mean "too much contention right now": retrying later is safe.
+BUSY_SQLSTATES = frozenset(
+    {
+        "55P03",  # lock_not_available (lock_timeout)
+        "57014",  # query_canceled (statement_timeout)
+        "40001",  # serialization_failure
+        "40P01",  # deadlock_detected
+        "53300",  # too_many_connections
+        "53000",  # insufficient_resources
+    }
+)
+DatabaseFailure = Literal["busy", "unavailable"]
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """How one instance spends its connection budget: `workers` processes, each with a pool
+    of `pool_size` connections kept open plus `max_overflow` opened on demand and closed
+    again when returned (so idle connections shrink back to `workers x pool_size`)."""
+
+    workers: int
+    pool_size: int
+    max_overflow: int
+
+    @property
+    def per_worker(self) -> int:
+        """The most connections one worker process can hold at once."""
+        return self.pool_size + self.max_overflow
+
+    @property
+    def total(self) -> int:
+        """The most connections the whole instance can hold at once (<= the budget)."""
+        return self.workers * self.per_worker
+
+
+def pool_plan(settings: Settings, cpu_count: int | None = None) -> PoolPlan:
+    """Derive workers and per-worker pools from `DB_MAX_CONNECTIONS`.
+
+    Without REDIS_URL Reflex keeps state in process memory, so there is one worker. With it,
+    Reflex would start 2 x cores + 1 workers (max 8); we do the same but never more than
+    half the budget, so each worker gets at least two connections.
+    """
+    budget = settings.db_max_connections
+    if settings.backend_workers is not None:
+        workers = settings.backend_workers
+        if workers > 1 and settings.redis_url is None:
+            raise ValueError("BACKEND_WORKERS > 1 needs REDIS_URL (Reflex state in Redis).")
+    elif settings.redis_url is None:
+        workers = 1
+    else:
+        cores = cpu_count if cpu_count is not None else os.cpu_count() or 1
+        workers = max(1, min(2 * cores + 1, MAX_DEFAULT_WORKERS, budget // 2))
+    if workers > budget:
+        raise ValueError(
+            f"DB_MAX_CONNECTIONS={budget} is less than one connection per worker ({workers})."
+        )
+    per_worker = budget // workers
+    pool_size = min(settings.db_pool_idle, per_worker)
+    return PoolPlan(workers=workers, pool_size=pool_size, max_overflow=per_worker - pool_size)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine tuned for the dialect: safe concurrent writers on SQLite, a pool on Postgres."""
+    """An engine tuned for the dialect: safe concurrent writers on SQLite, a budgeted pool
+    with session timeouts on Postgres. `kwargs` override the pool options (tests, admin)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _make_sqlite_transactions_immediate(engine)
         return engine
+    settings = get_settings()
+    plan = pool_plan(settings)
     # No pool_pre_ping: it costs three extra round trips per checkout (measured, bench/README.md),
-    # halving ledger throughput. A connection dropped by a server restart fails one request and
-    # is then discarded by SQLAlchemy's disconnect detection; pool_recycle retires old ones.
-    options = {"pool_size": 20, "max_overflow": 20, "pool_recycle": 1800} | kwargs
-    return create_engine(url, connect_args={"options": "-c timezone=UTC"}, **options)
+    # halving ledger throughput. A connection dropped by a server restart fails one request
+    # (503 unavailable) and is then discarded by SQLAlchemy's disconnect detection.
+    # The server closes sessions idle for twice the recycle age; the pool never hands out a
+    # connection that old (it recycles it first), so idle connections disappear by themselves.
+    options = {
+        "pool_size": plan.pool_size,
+        "max_overflow": plan.max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+        "pool_recycle": settings.db_pool_recycle_seconds,
+        "pool_use_lifo": True,  # reuse hot connections; the cold ones age out
+    } | kwargs
+    server_options = {
+        "timezone": "UTC",
+        "lock_timeout": f"{settings.db_lock_timeout_ms}ms",
+        "statement_timeout": f"{settings.db_statement_timeout_ms}ms",
+        "idle_session_timeout": f"{2 * settings.db_pool_recycle_seconds}s",
+    }
+    connect_args = {
+        "options": " ".join(f"-c {name}={value}" for name, value in server_options.items()),
+        "application_name": settings.db_application_name,
+    }
+    return create_engine(url, connect_args=connect_args, **options)
+
+
+def database_failure(error: BaseException) -> DatabaseFailure | None:
+    """Whether a database error is transient: `busy` (pool exhausted, lock or statement
+    timeout, too many clients) or `unavailable` (the server is down or the connection
+    dropped). None means a real bug, which stays a 500. Both are safe to retry: the
+    transaction rolled back, and idempotency keys make a replay apply once."""
+    if isinstance(error, sa_exc.TimeoutError):  # QueuePool limit reached
+        return "busy"
+    if isinstance(error, sa_exc.DisconnectionError):
+        return "unavailable"
+    if not isinstance(error, sa_exc.DBAPIError):
+        return None
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in BUSY_SQLSTATES or "database is locked" in str(error.orig):
+        return "busy"
+    if isinstance(error.orig, sqlite3.Error):
+        return None  # a local file: anything else is a bug, not an outage
+    if error.connection_invalidated:
+        return "unavailable"
+    if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError) and (
+        sqlstate is None or sqlstate.startswith(("08", "57P"))
+    ):
+        return "unavailable"  # refused, reset, admin shutdown, starting up
+    return None
 
 
 def _make_sqlite_transactions_immediate(engine: Engine) -> None:
@@ -50,7 +168,11 @@ def get_engine() -> Engine:
     """The process-wide engine for `DATABASE_URL`, created on first use."""
     global _engine
     if _engine is None:
-        _engine = make_engine(get_settings().database_url)
+        # Under a burst, many threads of a fresh worker get here at once; without the lock
+        # each built its own engine and pool, and the budget was exceeded several times over.
+        with _engine_lock:
+            if _engine is None:
+                _engine = make_engine(get_settings().database_url)
     return _engine
 
 

@@ -24,5 +24,8 @@ def upgrade_to_head(engine: Engine, *, log: bool = True) -> None:
     config = alembic_config()
     config.attributes["configure_logger"] = log
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # The app's statement_timeout is for requests; a migration may rewrite a table.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -1,8 +1,10 @@
 """Every environment variable the app reads, in one place (DESIGN §5)."""
 
 from functools import lru_cache
+from typing import Literal
 from urllib.parse import urlsplit
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +38,21 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 10.0
     smtp_url: str | None = None
     smtp_from: str = "Universal Credits <alerts@localhost>"
+    # Scale-out (DESIGN §9): one Postgres connection budget per app instance, shared by its
+    # backend worker processes; see db.pool_plan for how workers and pools are derived from it.
+    db_max_connections: int = Field(20, ge=1)  # per instance: all its workers' pools together
+    backend_workers: int | None = Field(None, ge=1)  # unset: 1 without REDIS_URL, else by cores
+    db_pool_idle: int = Field(2, ge=1)  # connections a worker keeps open when idle
+    db_pool_timeout_seconds: float = Field(5.0, gt=0)  # wait for a free connection, then 503
+    db_pool_recycle_seconds: int = Field(300, ge=1)  # a connection older than this is replaced
+    db_lock_timeout_ms: int = Field(3000, ge=0)  # a row lock wait longer than this: 503 busy
+    db_statement_timeout_ms: int = Field(30000, ge=0)  # one statement longer than this: 503
+    db_application_name: str = "universal-credits"  # how the app's sessions show in Postgres
+    retry_after_busy_seconds: int = 1  # Retry-After of a 503 busy
+    retry_after_unavailable_seconds: int = 5  # Retry-After of a 503 unavailable (DB/Redis down)
+    shutdown_grace_seconds: int = 30  # SIGTERM: time in-flight requests get to finish
+    log_format: Literal["json", "text"] = "json"  # request logs: one JSON object per line
+    prometheus_multiproc_dir: str | None = None  # set when several workers share /metrics
 
     demo_user_email: str = "demo@example.com"
     demo_user_password: str = "demo-password"

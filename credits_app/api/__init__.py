@@ -3,12 +3,14 @@
 from fastapi import FastAPI
 
 from credits_app.api.errors import install_error_handlers
+from credits_app.api.middleware import API_PREFIX, RequestObservation
 from credits_app.api.routes import (
     ai_chat,
     auth,
     credits,
     health,
     internal,
+    metrics,
     notifications,
     orgs,
     packages,
@@ -32,8 +34,10 @@ def create_api() -> FastAPI:
     routers = [health, auth, orgs, packages, credits, purchases, ai_chat, internal]
     routers += [notifications, webhook_endpoints]
     for module in (*routers, stripe_webhook, stripe_simulator):
-        api.include_router(module.router, prefix="/api")
+        api.include_router(module.router, prefix=API_PREFIX)
+    api.include_router(metrics.router)
     install_error_handlers(api)
+    api.add_middleware(RequestObservation)
     return api
 
 

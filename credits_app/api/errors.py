@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 from starlette.types import Receive, Scope, Send
@@ -16,6 +17,8 @@ from starlette.types import Receive, Scope, Send
 from credits_app.api.encoding import ExactJSONResponse, respond
 from credits_app.auth.errors import TooManyAttempts
 from credits_app.credits.errors import CreditsError
+from credits_app.db import database_failure
+from credits_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,7 @@ def install_error_handlers(api: FastAPI) -> None:
     api.add_exception_handler(CreditsError, _domain_error)  # type: ignore[arg-type]
     api.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     api.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
+    api.add_exception_handler(SQLAlchemyError, _database_error)  # type: ignore[arg-type]
     api.add_exception_handler(Exception, _unexpected_error)
     api.router.routes.append(Mount("/api", app=UnmatchedApiPath(api)))
 
@@ -138,6 +142,30 @@ async def _http_error(request: Request, error: HTTPException) -> ExactJSONRespon
     response = error_response(error.status_code, code, str(error.detail))
     for name, value in (error.headers or {}).items():
         response.headers[name] = value
+    return response
+
+
+DATABASE_FAILURE_MESSAGES = {
+    "busy": "The service is busy right now; retry with the same Idempotency-Key.",
+    "unavailable": "The database is unavailable right now; retry with the same Idempotency-Key.",
+}
+
+
+async def _database_error(request: Request, error: SQLAlchemyError) -> ExactJSONResponse:
+    """A transient database failure is a 503 with Retry-After, never a 500: the transaction
+    rolled back, so the client may retry (its idempotency key makes that apply once)."""
+    failure = database_failure(error)
+    if failure is None:
+        return await _unexpected_error(request, error)
+    logger.warning("Database %s on %s %s: %s", failure, request.method, request.url.path, error)
+    settings = get_settings()
+    retry_after = (
+        settings.retry_after_busy_seconds
+        if failure == "busy"
+        else settings.retry_after_unavailable_seconds
+    )
+    response = error_response(503, failure, DATABASE_FAILURE_MESSAGES[failure])
+    response.headers["Retry-After"] = str(retry_after)
     return response
 
 

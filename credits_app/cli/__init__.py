@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import ArgumentError
 
-from credits_app.cli import accounts, export, jobs, maintenance, packages, wallets
+from credits_app.cli import accounts, export, jobs, maintenance, packages, serve, wallets
 from credits_app.cli.common import fail
 from credits_app.db import make_engine, use_engine
 
@@ -48,6 +48,7 @@ app.command(context_settings=signed_amounts)(wallets.grant)
 app.command(context_settings=signed_amounts)(wallets.adjust)
 app.command()(wallets.balance)
 app.command("export-history")(export.export_history)
+app.command()(serve.serve)
 app.add_typer(packages.app, name="packages")
 app.command()(jobs.worker)
 app.add_typer(jobs.app, name="jobs")

@@ -33,6 +33,7 @@ class RunningApp:
     base_url: str
     database_url: str
     log_file: Path
+    process: "subprocess.Popen[bytes] | None" = None
 
 
 def app_environment(database_url: str, **extra: str) -> dict[str, str]:
@@ -75,15 +76,20 @@ def running_app(
     ready_paths: tuple[str, ...] = ("/api/health",),
     env: Mapping[str, str] | None = None,
     port: int | None = None,
+    serve: bool = False,
 ) -> Iterator[RunningApp]:
     """Serve the production app on one free port (or `port`) until the block ends.
 
     Pass `port` when the app must know its own URL up front (APP_BASE_URL for Checkout).
+    `serve=True` starts it the way a cluster instance starts (`python -m credits_app serve`:
+    Granian directly, workers from the connection budget) instead of `reflex run`.
     """
     port = port or free_port()
     log_file = log_dir / "reflex.log"
     command = [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--backend-port", str(port)]
-    if backend_only:
+    if serve:
+        command = [sys.executable, "-m", "credits_app", "serve", "--port", str(port)]
+    elif backend_only:
         command.append("--backend-only")
     with log_file.open("wb") as log:
         process = subprocess.Popen(
@@ -97,7 +103,7 @@ def running_app(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    app = RunningApp(f"http://localhost:{port}", database_url, log_file)
+    app = RunningApp(f"http://localhost:{port}", database_url, log_file, process)
     try:
         _wait_until_serving(process, app, ready_paths)
         yield app

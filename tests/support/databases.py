@@ -51,3 +51,15 @@ def scratch_postgres_database(admin_url: str, prefix: str = "credits_test") -> I
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def count_sessions(admin: Engine, application_name: str, *, waiting_on_lock: bool = False) -> int:
+    """How many Postgres sessions apps opened whose DB_APPLICATION_NAME starts with
+    `application_name`, from pg_stat_activity: the server's own count, whatever the pools
+    believe. `waiting_on_lock` counts only those blocked on a lock right now."""
+    sql = "SELECT count(*) FROM pg_stat_activity WHERE starts_with(application_name, :name)"
+    if waiting_on_lock:
+        sql += " AND wait_event_type = 'Lock'"
+    with admin.connect() as connection:
+        count = connection.execute(text(sql), {"name": application_name}).scalar_one()
+    return int(count)
