@@ -5,15 +5,13 @@ not from Reflex's 2 x cores + 1: `reflex run` starts Granian with `GRANIAN_WORKE
 we set here (an explicit GRANIAN_WORKERS still wins).
 """
 
-import os
-
 import reflex as rx
 
 from credits_app import styles
 from credits_app.db import pool_plan
-from credits_app.settings import allowed_origins, get_settings
+from credits_app.settings import allowed_origins, get_settings, publish_to_environment
 
-os.environ.setdefault("GRANIAN_WORKERS", str(pool_plan(get_settings()).workers))
+publish_to_environment("GRANIAN_WORKERS", str(pool_plan(get_settings()).workers))
 
 config = rx.Config(
     app_name="credits_app",

@@ -1,5 +1,6 @@
 """Every environment variable the app reads, in one place (DESIGN §5)."""
 
+import os
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
@@ -77,3 +78,14 @@ def allowed_origins(settings: Settings) -> list[str]:
 def get_settings() -> Settings:
     """The process-wide settings, read once from the environment."""
     return Settings()
+
+
+def publish_to_environment(name: str, value: str) -> None:
+    """Hand a setting to a library that reads its own environment variable (Granian's
+    GRANIAN_WORKERS, prometheus-client's PROMETHEUS_MULTIPROC_DIR), unless already set."""
+    os.environ.setdefault(name, value)
+
+
+def child_environment(**values: str) -> dict[str, str]:
+    """This process's environment plus `values`, for a server this process hands over to."""
+    return dict(os.environ) | values

@@ -21,7 +21,7 @@ import typer
 
 from credits_app.cli.common import err_console, fail
 from credits_app.db import pool_plan
-from credits_app.settings import get_settings
+from credits_app.settings import child_environment, get_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BUILT_FRONTEND = PROJECT_ROOT / ".web" / "build" / "client"
@@ -40,9 +40,10 @@ def serve(
         fail(str(error))
     granian = shutil.which("granian") or fail("granian is not installed (it comes with reflex).")
     _tell_reflex_workers(frontend=BUILT_FRONTEND.is_dir())
-    env = os.environ | {"GRANIAN_WORKERS": str(plan.workers)}
+    libraries = {"GRANIAN_WORKERS": str(plan.workers)}
     if plan.workers > 1:
-        env["PROMETHEUS_MULTIPROC_DIR"] = _fresh_metrics_dir(port)
+        libraries["PROMETHEUS_MULTIPROC_DIR"] = _fresh_metrics_dir(port)
+    env = child_environment(**libraries)
     err_console.print(
         f"serving on {host}:{port}: {plan.workers} workers x {plan.per_worker} connections "
         f"({plan.pool_size} kept idle), budget {settings.db_max_connections}; frontend "

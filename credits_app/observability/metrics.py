@@ -6,14 +6,13 @@ the directory must be set before prometheus-client is first imported and be empt
 (`python -m credits_app serve` does both). With one worker the ordinary registry is used.
 """
 
-import os
 from typing import Any
 
-from credits_app.settings import get_settings
+from credits_app.settings import get_settings, publish_to_environment
 
 _multiproc_dir = get_settings().prometheus_multiproc_dir
 if _multiproc_dir:  # also when it came from .env, which prometheus-client does not read
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", _multiproc_dir)
+    publish_to_environment("PROMETHEUS_MULTIPROC_DIR", _multiproc_dir)
 
 from prometheus_client import (  # noqa: E402  (must follow the environment set above)
     CONTENT_TYPE_LATEST,
@@ -63,7 +62,7 @@ POOL_OPEN = Gauge(
 
 def render_metrics() -> tuple[bytes, str]:
     """The exposition text for every worker of this instance, and its content type."""
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+    if _multiproc_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
