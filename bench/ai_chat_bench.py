@@ -1,37 +1,52 @@
-"""Added latency of crediting a chat: check + hold + settle around the provider call.
+"""2Bot AI benchmarks: the credit path's added latency per feature, and a slow provider's reach.
 
 Run from the project root:
 
-    .venv/bin/python bench/ai_chat_bench.py \\
+    .venv/bin/python bench/ai_chat_bench.py latency \\
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] \\
-        [--requests 500] [--warmup 50] [--backends postgres,sqlite]
+        [--requests 300] [--warmup 30] [--backends postgres,sqlite]
 
-For each backend (a scratch Postgres database created next to `--database-url` and dropped
-afterwards, and a SQLite file in a temporary directory; both built by the Alembic migrations) it
-opens and funds one user through the real services, then times, interleaved request by request:
+    .venv/bin/python bench/ai_chat_bench.py slow-provider [--app-dir DIR] \\
+        [--provider-delay 20] [--chats 60] [--chat-users 15] [--database-url ...]
 
-- **credited**: `credits_app.ai.chat.chat()`: validate, check + hold the worst case (one
-  transaction), the provider call, settle (one transaction: the ledger entry + release);
-- **plain**: the same `OpenAICompatibleProvider.complete()` call with crediting disabled;
-- **credit only**: `chat()` with an in-process provider that answers instantly, i.e. the
-  crediting work alone, without any HTTP.
+**latency.** For each backend (a scratch Postgres database next to `--database-url`, dropped
+afterwards, and a SQLite file; both built by the Alembic migrations) it funds one user through
+the real services and times, interleaved request by request, on one event loop:
+
+- **credited** `<feature>`: the service (`chat`, `generate_image`, `text_to_speech`,
+  `speech_to_text`): validate, take a request slot, hold (one transaction), the provider call
+  over HTTP, settle (one transaction: the ledger entry + release);
+- **plain** `<feature>`: the same `OpenAICompatibleProvider` call with crediting left out.
 
 The provider is the fake OpenAI-compatible server of the tests (tests/support/fake_openai.py) on
-127.0.0.1, answering at once with fixed usage. It runs in this process (threads), so its own
-Python time is in both the credited and the plain figures alike. The bench prints p50/p99 per
-path, the added latency (credited - plain, for the medians and for the p99s) and the ratio
-credited/plain, then checks the ledger (balance == sum of entries, nothing left held, one
-`ai_usage` entry per credited chat) and exits non-zero if that fails. See bench/README.md.
+127.0.0.1, answering at once; it runs in this process (threads), so its own Python time is in both
+figures alike. Printed: p50/p99 per path, the added latency (credited - plain) and the ratio; then
+the ledger is checked (balance == sum of entries, nothing held, one `ai_usage` entry per credited
+call) and the bench exits non-zero if that fails.
+
+**slow-provider.** Starts the app (`reflex run --env prod --backend-only`) from `--app-dir`
+(default: this checkout; give a `git worktree` of an older commit to measure "before") on a
+scratch Postgres database, with AI_BASE_URL at the fake provider answering after
+`--provider-delay` seconds. It times sequential unrelated deductions
+(`POST /api/internal/credits/deduct` for another user) first with no AI traffic (the ceiling of
+the same run), then while `--chats` chats from `--chat-users` users wait on the provider, and
+prints p50/p99/max of both and the ratio. Every process it starts is stopped at the end.
+See bench/README.md for the figures.
 """
 
 import argparse
+import asyncio
 import math
 import os
 import platform
+import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,12 +54,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:  # `python bench/ai_chat_bench.py` puts bench/ first
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from sqlalchemy import func, select  # noqa: E402  (after the sys.path fix)
+import httpx  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from credits_app.ai.chat import MAX_OUTPUT_TOKENS, chat  # noqa: E402
+from credits_app.ai.media import generate_image, speech_to_text, text_to_speech  # noqa: E402
 from credits_app.ai.providers import (  # noqa: E402
-    ChatCompletion,
     ChatMessage,
+    ImageRequest,
     OpenAICompatibleProvider,
 )
 from credits_app.auth.accounts import create_user  # noqa: E402
@@ -52,8 +69,9 @@ from credits_app.credits.credit_service import grant_personal_credits  # noqa: E
 from credits_app.credits.wallet_service import WalletOwner, entries, require_wallet  # noqa: E402
 from credits_app.db import make_engine, unit_of_work, use_engine  # noqa: E402
 from credits_app.migrations import upgrade_to_head  # noqa: E402
+from tests.support.app_server import running_app  # noqa: E402
 from tests.support.databases import scratch_postgres_database  # noqa: E402
-from tests.support.fake_openai import FAKE_API_KEY, running_fake_openai  # noqa: E402
+from tests.support.fake_openai import FAKE_API_KEY, running_fake_openai, wav_of  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 MODEL = "gpt-4o-mini"
@@ -62,13 +80,17 @@ MESSAGES = [
     ChatMessage("system", "You are 2Bot, a helpful assistant."),
     ChatMessage("user", "In one sentence: what is a credit hold?"),
 ]
-FUNDS = "1000000"  # far more than the bench can spend, so no chat is refused
-PATHS = ("credited", "plain", "credit only")
+SPEECH_TEXT = "A credit hold reserves the worst case before the model is asked."
+RECORDING = wav_of(5)
+FUNDS = "100000000"  # far more than the bench can spend, so no call is refused
+FEATURES = ("chat", "image", "tts", "stt")
+SERVICE_KEY = "bench-service-key"
+PASSWORD = "correct horse battery"
 
 
 @dataclass(frozen=True)
 class Timings:
-    """Per-request latencies of one path on one backend, in seconds."""
+    """Latencies of one path, in seconds."""
 
     samples: list[float]
 
@@ -86,58 +108,82 @@ class Timings:
         return self.percentile(99)
 
 
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f}"
+
+
+# --- latency -----------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class BackendResult:
-    """The three paths measured on one database, and the ledger check after them."""
-
     backend: str
-    timings: dict[str, Timings]
+    timings: dict[str, Timings]  # "credited chat", "plain chat", ...
     ai_entries: int
 
 
-class InstantProvider:
-    """Answers in-process with the same usage as the fake server: crediting without HTTP."""
+def calls_for(
+    user_id: int, provider: OpenAICompatibleProvider
+) -> dict[str, Callable[[], Awaitable[object]]]:
+    """Credited and plain calls of every feature."""
+    image = ImageRequest("A lighthouse", "dall-e-3", "1024x1024", "standard", 1)
+    return {
+        "credited chat": lambda: chat(user_id, MESSAGES, model=MODEL, provider=provider),
+        "plain chat": lambda: provider.complete(MESSAGES, MODEL, MAX_OUTPUT_TOKENS),
+        "credited image": lambda: generate_image(user_id, image.prompt, provider=provider),
+        "plain image": lambda: provider.generate_images(image),
+        "credited tts": lambda: text_to_speech(user_id, SPEECH_TEXT, provider=provider),
+        "plain tts": lambda: provider.speak(SPEECH_TEXT, "tts-1", "alloy"),
+        "credited stt": lambda: speech_to_text(
+            user_id, RECORDING, filename="a.wav", content_type="audio/wav", provider=provider
+        ),
+        "plain stt": lambda: provider.transcribe(RECORDING, "a.wav", "audio/wav", "whisper-1"),
+    }
 
-    def complete(self, messages: list[ChatMessage], model: str, max_tokens: int) -> ChatCompletion:
-        return ChatCompletion("instant", model, *USAGE)
+
+async def time_paths(
+    calls: dict[str, Callable[[], Awaitable[object]]], requests: int, warmup: int
+) -> dict[str, Timings]:
+    paths = list(calls)
+    for _ in range(warmup):  # compiled SQL cache, pooled connections, HTTP keep-alive
+        for path in paths:
+            await calls[path]()
+    samples: dict[str, list[float]] = {path: [] for path in paths}
+    for index in range(requests):
+        # Rotate the order, so slow drift and GC pauses hit every path alike.
+        shift = index % len(paths)
+        for path in paths[shift:] + paths[:shift]:
+            started = time.perf_counter()
+            await calls[path]()
+            samples[path].append(time.perf_counter() - started)
+    return {path: Timings(s) for path, s in samples.items()}
 
 
-def measure(
+def measure_latency(
     backend: str, database_url: str, base_url: str, requests: int, warmup: int
 ) -> BackendResult:
-    """Fund a user on this database and time the three paths, interleaved."""
     engine = make_engine(database_url)
     upgrade_to_head(engine, log=False)
     use_engine(engine)
+    os.environ.update({"AI_BASE_URL": base_url, "AI_API_KEY": FAKE_API_KEY, "AI_MODEL": MODEL})
+    from credits_app.settings import get_settings
+
+    get_settings.cache_clear()  # the media services read their models from the settings
     try:
-        user = create_user(f"bench-{backend}@example.com", "AI bench")
+        user = create_user(f"bench-{backend}-{uuid.uuid4().hex[:6]}@example.com", "AI bench")
         grant_personal_credits(user.id, FUNDS, description="Benchmark funding")
         provider = OpenAICompatibleProvider(base_url, FAKE_API_KEY)
-        instant = InstantProvider()
-        calls: dict[str, Callable[[], object]] = {
-            "credited": lambda: chat(user.id, MESSAGES, model=MODEL, provider=provider),
-            "plain": lambda: provider.complete(MESSAGES, MODEL, MAX_OUTPUT_TOKENS),
-            "credit only": lambda: chat(user.id, MESSAGES, model=MODEL, provider=instant),
-        }
-        for _ in range(warmup):  # compiled SQL cache, pooled connections, prepared statements
-            for call in calls.values():
-                call()
-        samples: dict[str, list[float]] = {path: [] for path in PATHS}
-        for index in range(requests):
-            # Rotate the order, so slow drift and GC pauses hit every path alike.
-            order = PATHS[index % 3 :] + PATHS[: index % 3]
-            for path in order:
-                started = time.perf_counter()
-                calls[path]()
-                samples[path].append(time.perf_counter() - started)
-        ai_entries = check_ledger(WalletOwner.user(user.id), expected=2 * (requests + warmup))
-        return BackendResult(backend, {p: Timings(s) for p, s in samples.items()}, ai_entries)
+        timings = asyncio.run(time_paths(calls_for(user.id, provider), requests, warmup))
+        ai_entries = check_ledger(
+            WalletOwner.user(user.id), expected=len(FEATURES) * (requests + warmup)
+        )
+        return BackendResult(backend, timings, ai_entries)
     finally:
         engine.dispose()
 
 
 def check_ledger(owner: WalletOwner, expected: int) -> int:
-    """balance == sum(ledger), nothing held, one ai_usage entry per credited chat."""
+    """balance == sum(ledger), nothing held, one ai_usage entry per credited call."""
     with unit_of_work() as db:
         wallet = require_wallet(db, owner)
         total, ai_entries = db.execute(
@@ -154,73 +200,210 @@ def check_ledger(owner: WalletOwner, expected: int) -> int:
     return int(ai_entries)
 
 
-def milliseconds(seconds: float) -> str:
-    return f"{seconds * 1000:.2f}"
-
-
-def format_table(results: Sequence[BackendResult]) -> str:
-    """One Markdown table: p50/p99 per path, and what crediting adds."""
+def latency_table(results: Sequence[BackendResult]) -> str:
     lines = [
-        "| backend | path | p50 ms | p99 ms |",
-        "|---|---|---:|---:|",
+        "| backend | feature | credited p50 ms | plain p50 ms | added p50 ms | credited p99 ms "
+        "| plain p99 ms | added p99 ms | ratio p50 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
-        for path in PATHS:
-            t = result.timings[path]
+        for feature in FEATURES:
+            credited = result.timings[f"credited {feature}"]
+            plain = result.timings[f"plain {feature}"]
             lines.append(
-                f"| {result.backend} | {path} | {milliseconds(t.p50)} | {milliseconds(t.p99)} |"
+                f"| {result.backend} | {feature} | {ms(credited.p50)} | {ms(plain.p50)}"
+                f" | {ms(credited.p50 - plain.p50)} | {ms(credited.p99)} | {ms(plain.p99)}"
+                f" | {ms(credited.p99 - plain.p99)} | {credited.p50 / plain.p50:.2f} |"
             )
-    lines += [
-        "",
-        "| backend | added p50 ms | added p99 ms | ratio p50 | ratio p99 |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for result in results:
-        credited, plain = result.timings["credited"], result.timings["plain"]
-        lines.append(
-            f"| {result.backend} | {milliseconds(credited.p50 - plain.p50)}"
-            f" | {milliseconds(credited.p99 - plain.p99)}"
-            f" | {credited.p50 / plain.p50:.2f} | {credited.p99 / plain.p99:.2f} |"
-        )
     return "\n".join(lines)
 
 
+def run_latency(args: argparse.Namespace) -> None:
+    results: list[BackendResult] = []
+    with running_fake_openai() as fake:
+        fake.answer_with_usage(*USAGE)
+        for backend in args.backends:
+            print(f"{backend}: {args.warmup} warm-up + {args.requests} timed calls per path")
+            if backend == "postgres":
+                with scratch_postgres_database(args.database_url, "credits_aibench") as url:
+                    results.append(
+                        measure_latency(backend, url, fake.base_url, args.requests, args.warmup)
+                    )
+            else:
+                with tempfile.TemporaryDirectory() as directory:
+                    url = f"sqlite:///{Path(directory) / 'bench.db'}"
+                    results.append(
+                        measure_latency(backend, url, fake.base_url, args.requests, args.warmup)
+                    )
+            print(f"  ledger ok: {results[-1].ai_entries} ai_usage entries, balance == sum, held 0")
+    print()
+    print(latency_table(results))
+
+
+# --- slow provider -----------------------------------------------------------------------------
+
+
+def register(http: httpx.Client, name: str) -> tuple[int, str]:
+    email = f"{name}-{uuid.uuid4().hex[:10]}@example.com"
+    response = http.post(
+        "/api/auth/register", json={"email": email, "name": name, "password": PASSWORD}
+    )
+    response.raise_for_status()
+    body = response.json()
+    return int(body["user"]["id"]), str(body["token"])
+
+
+def deduction_timings(http: httpx.Client, user_id: int, count: int, pause: float) -> Timings:
+    """`count` sequential 0.0001-credit service deductions, with `pause` seconds between them."""
+    samples = []
+    body = {
+        "wallet": {"type": "user", "id": user_id},
+        "amount": "0.0001",
+        "category": "marketplace",
+    }
+    headers = {"Authorization": f"Bearer {SERVICE_KEY}"}
+    for _ in range(count):
+        started = time.perf_counter()
+        response = http.post(
+            "/api/internal/credits/deduct", json=body, headers=headers, timeout=120
+        )
+        samples.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise SystemExit(f"deduction failed: {response.status_code} {response.text}")
+        time.sleep(pause)
+    return Timings(samples)
+
+
+def run_slow_provider(args: argparse.Namespace) -> None:
+    app_dir = Path(args.app_dir).resolve()
+    with (
+        running_fake_openai() as fake,
+        scratch_postgres_database(args.database_url, "credits_aislow") as database_url,
+        tempfile.TemporaryDirectory() as log_dir,
+    ):
+        fake.delay(args.provider_delay)
+        migrate = [sys.executable, "-m", "credits_app", "migrate"]
+        subprocess.run(
+            migrate,
+            cwd=app_dir,
+            env=os.environ | {"DATABASE_URL": database_url},
+            check=True,
+            capture_output=True,
+        )
+        env = {
+            "SERVICE_API_KEY": SERVICE_KEY,
+            "AI_BASE_URL": fake.base_url,
+            "AI_API_KEY": FAKE_API_KEY,
+            "AI_MODEL": MODEL,
+            "AI_TIMEOUT_SECONDS": str(args.provider_delay + 30),
+        }
+        print(f"starting the app from {app_dir} ...")
+        with running_app(
+            database_url, Path(log_dir), backend_only=True, env=env, cwd=app_dir
+        ) as app:
+            engine = make_engine(database_url)
+            use_engine(engine)
+            with httpx.Client(base_url=app.base_url, timeout=60) as http:
+                target, _ = register(http, "deduct-target")
+                chatters = [register(http, f"chatter{i}") for i in range(args.chat_users)]
+                for user_id in [target, *(uid for uid, _ in chatters)]:
+                    grant_personal_credits(user_id, "1000", description="bench funding")
+                deduction_timings(http, target, 20, 0)  # warm-up
+                idle = deduction_timings(http, target, args.deductions, args.pause)
+                statuses: Counter[int] = Counter()
+                lock = threading.Lock()
+
+                def one_chat(token: str) -> None:
+                    with httpx.Client(
+                        base_url=app.base_url, timeout=args.provider_delay + 60
+                    ) as client:
+                        response = client.post(
+                            "/api/2bot-ai/chat",
+                            json={"messages": [{"role": "user", "content": "Hello?"}]},
+                            headers={"Authorization": f"Bearer {token}"},
+                        )
+                    with lock:
+                        statuses[response.status_code] += 1
+
+                threads = [
+                    threading.Thread(target=one_chat, args=(chatters[i % len(chatters)][1],))
+                    for i in range(args.chats)
+                ]
+                started = time.monotonic()
+                for thread in threads:
+                    thread.start()
+                while (
+                    len(fake.requests) < min(args.chats, 4 * args.chat_users)
+                    and time.monotonic() - started < 10
+                ):
+                    time.sleep(0.05)  # the chats are waiting on the provider now
+                busy = deduction_timings(http, target, args.deductions, args.pause)
+                busy_span = time.monotonic() - started
+                for thread in threads:
+                    thread.join(timeout=args.provider_delay + 120)
+            engine.dispose()
+    print()
+    print(f"app: {app_dir}; provider delay {args.provider_delay} s;", end=" ")
+    print(
+        f"{args.chats} chats from {args.chat_users} users; chat answers {dict(statuses)};", end=" "
+    )
+    print(
+        f"provider requests {len(fake.requests)}; measured {busy_span:.1f} s after the chats began"
+    )
+    print()
+    print("| deductions | n | p50 ms | p99 ms | max ms |")
+    print("|---|---:|---:|---:|---:|")
+    for label, t in (
+        ("no AI traffic (ceiling)", idle),
+        ("while chats wait on the slow provider", busy),
+    ):
+        print(f"| {label} | {len(t.samples)} | {ms(t.p50)} | {ms(t.p99)} | {ms(max(t.samples))} |")
+    print(f"\nratio p99 busy/idle: {busy.p99 / idle.p99:.1f}")
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-"):
+        argv.insert(0, "latency")  # the default scenario (`make bench-ai`)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--requests", type=int, default=500, help="timed requests per path")
-    parser.add_argument("--warmup", type=int, default=50, help="untimed requests per path")
-    parser.add_argument("--backends", default="postgres,sqlite", help="comma-separated")
+    sub = parser.add_subparsers(dest="scenario", required=True)
+    latency = sub.add_parser("latency", help="added latency of the credit path per feature")
+    latency.add_argument("--requests", type=int, default=300, help="timed calls per path")
+    latency.add_argument("--warmup", type=int, default=30, help="untimed calls per path")
+    latency.add_argument("--backends", default="postgres,sqlite", help="comma-separated")
+    slow = sub.add_parser("slow-provider", help="unrelated deductions while the provider is slow")
+    slow.add_argument("--app-dir", default=str(PROJECT_ROOT), help="the checkout to run")
+    slow.add_argument("--provider-delay", type=float, default=20.0)
+    slow.add_argument("--chats", type=int, default=60)
+    slow.add_argument("--chat-users", type=int, default=15)
+    slow.add_argument("--deductions", type=int, default=100)
+    slow.add_argument("--pause", type=float, default=0.05, help="seconds between deductions")
+    for sub_parser in (latency, slow):
+        sub_parser.add_argument(
+            "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+        )
     args = parser.parse_args(argv)
-    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    if not set(args.backends) <= {"postgres", "sqlite"} or args.requests < 1:
-        parser.error("backends are postgres and/or sqlite; --requests must be at least 1")
+    if args.scenario == "latency":
+        args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+        if not set(args.backends) <= {"postgres", "sqlite"} or args.requests < 1:
+            parser.error("backends are postgres and/or sqlite; --requests must be at least 1")
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
-    began = time.monotonic()
-    load_before = os.getloadavg()[0]
-    results: list[BackendResult] = []
-    with running_fake_openai() as fake:
-        fake.answer_with_usage(*USAGE)
-        for backend in args.backends:
-            print(f"{backend}: {args.warmup} warm-up + {args.requests} timed requests per path")
-            if backend == "postgres":
-                with scratch_postgres_database(args.database_url, "credits_aibench") as url:
-                    results.append(measure(backend, url, fake.base_url, args.requests, args.warmup))
-            else:
-                with tempfile.TemporaryDirectory() as directory:
-                    url = f"sqlite:///{Path(directory) / 'bench.db'}"
-                    results.append(measure(backend, url, fake.base_url, args.requests, args.warmup))
-            print(f"  ledger ok: {results[-1].ai_entries} ai_usage entries, balance == sum, held 0")
-    print()
-    print(format_table(results))
+    began, load_before = time.monotonic(), os.getloadavg()[0]
+    if args.scenario == "latency":
+        run_latency(args)
+    else:
+        run_slow_provider(args)
     print(
-        f"\n{os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"fake provider on 127.0.0.1 (in-process threads), total {time.monotonic() - began:.0f} s, "
-        f"1-min load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after"
+        f"\n{os.cpu_count()} CPUs, Python {platform.python_version()}, fake provider on "
+        f"127.0.0.1 (in-process threads), total {time.monotonic() - began:.0f} s, 1-min load "
+        f"average {load_before:.1f} before and {os.getloadavg()[0]:.1f} after"
     )
 
 

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     ai_api_key: str | None = None
     ai_model: str | None = None
     ai_timeout_seconds: float = 60.0  # per read from the AI provider; then 502, nothing charged
+    ai_image_model: str = "dall-e-3"  # with AI_BASE_URL; the demo provider uses "demo-image"
+    ai_tts_model: str = "tts-1"
+    ai_stt_model: str = "whisper-1"
+    ai_max_concurrent_per_user: int = 4  # AI requests in flight per user and process; then 429
+    ai_conversation_retention_days: int = 30  # stored 2Bot conversations idle longer are deleted
     service_api_key: str | None = None
     balance_refresh_seconds: int = 60  # header balance poll; tests set a few seconds
 

@@ -6,6 +6,7 @@ from credits_app.api.errors import install_error_handlers
 from credits_app.api.middleware import API_PREFIX, RequestObservation
 from credits_app.api.routes import (
     ai_chat,
+    ai_media,
     auth,
     credits,
     health,
@@ -31,7 +32,7 @@ def create_api() -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
     )
-    routers = [health, auth, orgs, packages, credits, purchases, ai_chat, internal]
+    routers = [health, auth, orgs, packages, credits, purchases, ai_chat, ai_media, internal]
     routers += [notifications, webhook_endpoints]
     for module in (*routers, stripe_webhook, stripe_simulator):
         api.include_router(module.router, prefix=API_PREFIX)

@@ -42,6 +42,9 @@ STATUS_BY_CODE = {
     "already_exists": 409,
     "purchase_mismatch": 409,
     "too_many_attempts": 429,
+    "too_many_ai_requests": 429,
+    "unsupported_audio_type": 415,
+    "payload_too_large": 413,
     "payment_provider_error": 502,
     "ai_provider_error": 502,
     "stripe_not_configured": 503,
@@ -117,8 +120,9 @@ async def _domain_error(request: Request, error: CreditsError) -> ExactJSONRespo
     response = error_response(
         STATUS_BY_CODE.get(error.code, 400), error.code, error.message, error.details
     )
-    if isinstance(error, TooManyAttempts):
-        response.headers["Retry-After"] = str(error.retry_after_seconds)
+    retry_after = getattr(error, "retry_after_seconds", None)
+    if isinstance(error, TooManyAttempts) or isinstance(retry_after, int):
+        response.headers["Retry-After"] = str(retry_after)
     return response
 
 

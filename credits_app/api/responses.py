@@ -15,8 +15,9 @@ _ERROR_STATUSES = {
     404: "Not found, or not a member of the organization",
     409: "Idempotency conflict or already exists",
     413: "Request body too large",
+    415: "Unsupported media type (e.g. an audio format 2Bot does not transcribe)",
     422: "Validation error",
-    429: "Too many failed sign-in attempts",
+    429: "Too many failed sign-in attempts, or too many AI requests in flight",
     502: "The payment or AI provider failed; nothing was charged",
 }
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

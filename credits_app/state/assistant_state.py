@@ -152,7 +152,7 @@ class AssistantState(rx.State):
         messages = [*history, ChatMessage("user", text)][-MAX_MESSAGES:]
         org_id = owner.id if owner.kind == OwnerKind.ORG else None
         try:
-            result = await call_service(chat, user_id, messages, org_id=org_id)
+            result = await chat(user_id, messages, org_id=org_id)
         except CreditsError as error:
             async with self:
                 self.sending = False

@@ -138,6 +138,7 @@ def stripe_in_process(
 
 AI_TEST_MODEL = "gpt-4o-mini"
 AI_TEST_TIMEOUT_SECONDS = 2.0
+AI_TEST_CONCURRENCY_CAP = 20  # AI requests in flight per user: room for the 20-request races
 
 
 @pytest.fixture(scope="session")
@@ -152,7 +153,8 @@ def ai_api_server(
     api_database_url: str, fake_openai: FakeOpenAIServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningApp]:
     """The backend with `AI_BASE_URL` pointing at the fake OpenAI server (default model
-    `AI_TEST_MODEL`, provider timeout `AI_TEST_TIMEOUT_SECONDS`). Same database as `api_server`.
+    `AI_TEST_MODEL`, provider timeout `AI_TEST_TIMEOUT_SECONDS`, at most `AI_TEST_CONCURRENCY_CAP`
+    AI requests in flight per user). Same database as `api_server`.
     """
     directory = tmp_path_factory.mktemp("ai-api-server")
     env = {
@@ -161,6 +163,7 @@ def ai_api_server(
         "AI_API_KEY": FAKE_API_KEY,
         "AI_MODEL": AI_TEST_MODEL,
         "AI_TIMEOUT_SECONDS": str(AI_TEST_TIMEOUT_SECONDS),
+        "AI_MAX_CONCURRENT_PER_USER": str(AI_TEST_CONCURRENCY_CAP),
     }
     with running_app(api_database_url, directory, backend_only=True, env=env) as app:
         yield app

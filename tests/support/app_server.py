@@ -77,6 +77,7 @@ def running_app(
     env: Mapping[str, str] | None = None,
     port: int | None = None,
     serve: bool = False,
+    cwd: Path | None = None,
 ) -> Iterator[RunningApp]:
     """Serve the production app on one free port (or `port`) until the block ends.
 
@@ -94,7 +95,7 @@ def running_app(
     with log_file.open("wb") as log:
         process = subprocess.Popen(
             command,
-            cwd=PROJECT_ROOT,
+            cwd=cwd or PROJECT_ROOT,  # another checkout: benchmarks compare versions
             # The app's own URL is its CORS origin and its Checkout return address.
             env=app_environment(
                 database_url, **({"APP_BASE_URL": f"http://localhost:{port}"} | dict(env or {}))

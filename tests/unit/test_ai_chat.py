@@ -6,6 +6,7 @@ exactly the rates for the usage the provider reports, as one `ai_usage` entry wi
 and token metadata; charge nothing and release the hold when the provider fails.
 """
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from credits_app.ai import chat as chat_flow
-from credits_app.ai.chat import MAX_OUTPUT_TOKENS, TOKENS_PER_MESSAGE_OVERHEAD, chat
+from credits_app.ai.chat import MAX_OUTPUT_TOKENS, TOKENS_PER_MESSAGE_OVERHEAD, ChatResult
 from credits_app.ai.providers import (
     DEMO_MODEL,
     ChatCompletion,
@@ -49,6 +50,13 @@ from tests.support.fake_openai import (
 from tests.support.wallets import ledger_totals, wallet_state
 
 TIMEOUT_SECONDS = 0.5
+
+
+def chat(*args: Any, **kwargs: Any) -> ChatResult:
+    """The async chat turn, run to completion on a fresh event loop."""
+    return asyncio.run(chat_flow.chat(*args, **kwargs))
+
+
 HELLO = [ChatMessage("user", "Hello there, model!")]
 
 
@@ -207,9 +215,11 @@ def test_the_worst_case_is_held_while_the_provider_works(any_engine: Engine) -> 
     seen: list[int] = []
 
     class Watching(DemoProvider):
-        def complete(self, messages: list[ChatMessage], model: str, max_tokens: int) -> Any:
+        async def complete(
+            self, messages: list[ChatMessage], model: str, max_tokens: int
+        ) -> ChatCompletion:
             seen.append(wallet_state(owner).held)
-            return super().complete(messages, model, max_tokens)
+            return await super().complete(messages, model, max_tokens)
 
     chat(owner.id, HELLO, model=DEMO_MODEL, provider=Watching())
     assert seen == [worst_case_units(HELLO, DEMO_MODEL)]
@@ -386,7 +396,7 @@ def test_an_unexpected_provider_crash_still_releases_the_hold(any_engine: Engine
     owner = funded_user("5")
 
     class Crashing:
-        def complete(self, messages: list[ChatMessage], model: str, max_tokens: int) -> Any:
+        async def complete(self, messages: list[ChatMessage], model: str, max_tokens: int) -> Any:
             raise RuntimeError("bug in a provider adapter")
 
     with pytest.raises(RuntimeError):
@@ -402,7 +412,9 @@ class _LimitLowering:
     owner: WalletOwner
     calls: list[str] = field(default_factory=list)
 
-    def complete(self, messages: list[ChatMessage], model: str, max_tokens: int) -> ChatCompletion:
+    async def complete(
+        self, messages: list[ChatMessage], model: str, max_tokens: int
+    ) -> ChatCompletion:
         update_wallet_settings(self.owner, {"monthly_limit": "0.0001"})
         self.calls.append(model)
         return ChatCompletion("ok", model, 100, 100)

@@ -207,9 +207,9 @@ def test_an_unknown_model_is_refused_with_code_unknown_model(price: object) -> N
 def test_every_rate_in_the_file_is_an_exact_non_negative_decimal() -> None:
     card = rate_card()
     assert {"demo-model", "gpt-4o-mini", "gpt-4o"} <= set(card.chat)
-    assert set(card.image) == {"dall-e-3"}
-    assert set(card.tts) == {"tts-1", "tts-1-hd"}
-    assert set(card.stt) == {"whisper-1"}
+    assert set(card.image) == {"dall-e-3", "demo-image"}
+    assert set(card.tts) == {"tts-1", "tts-1-hd", "demo-tts"}
+    assert set(card.stt) == {"whisper-1", "demo-stt"}
     values = [
         v for r in card.chat.values() for v in (r.input_per_1k_tokens, r.output_per_1k_tokens)
     ]

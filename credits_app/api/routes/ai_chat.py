@@ -1,14 +1,25 @@
-"""POST /api/2bot-ai/chat: one credited chat turn (personal wallet, or an org's for members)."""
+"""POST /api/2bot-ai/chat: one credited chat turn (personal wallet, or an org's for members).
 
-from typing import Literal
+With `"stream": true` the reply comes as Server-Sent Events (DESIGN §4b): `data: {"delta"}`
+events, then `data: {"done": true, "usage", "creditsUsed", "newBalance"}`. Refusals (402, 429,
+bad input) and a provider that fails before the first piece are ordinary JSON errors; a
+provider failing mid-way sends `data: {"error": {...}}` before the final event, which charges
+what was produced. A client that disconnects cancels the upstream request and pays for the
+tokens produced until then (never more than the hold).
+"""
+
+from contextlib import AsyncExitStack
+from typing import Any, Literal
 
 from fastapi import Response
 from pydantic import Field
 
 from credits_app.ai.chat import ChatResult, chat
-from credits_app.ai.providers import ChatMessage
+from credits_app.ai.chat_stream import ChatStream, chat_stream
+from credits_app.ai.providers import ChatMessage, ProviderError
 from credits_app.api.deps import CurrentUser
 from credits_app.api.encoding import respond
+from credits_app.api.event_stream import EventStreamResponse, sse_event
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import Body, Credits
 
@@ -24,6 +35,7 @@ class ChatIn(Body):
     messages: list[MessageIn] = Field(min_length=1, max_length=50)
     model: str | None = Field(default=None, min_length=1, max_length=200)
     org_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    stream: bool = False
 
 
 class MessageOut(Body):
@@ -48,15 +60,57 @@ class ChatOut(Body):
         return cls(
             message=MessageOut(role=result.message.role, content=result.message.content),
             model=result.model,
-            usage=UsageOut(input_tokens=result.input_tokens, output_tokens=result.output_tokens),
+            usage=_usage(result),
             credits_used=result.credits_used,
             new_balance=result.new_balance,
         )
 
 
-@router.post("/2bot-ai/chat", response_model=ChatOut)
-def chat_turn(body: ChatIn, user: CurrentUser) -> Response:
+STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "string",
+                    "description": 'With "stream": true: data: {"delta"} events, then data: '
+                    '{"done": true, "usage", "creditsUsed", "newBalance"}',
+                }
+            }
+        }
+    }
+}
+
+
+@router.post("/2bot-ai/chat", response_model=ChatOut, responses=STREAM_DOC)
+async def chat_turn(body: ChatIn, user: CurrentUser) -> Response:
     """Hold the worst-case cost, ask the model, charge the reported usage; 402 when short."""
     messages = [ChatMessage(m.role, m.content) for m in body.messages]
-    result = chat(user.id, messages, model=body.model, org_id=body.org_id)
-    return respond(ChatOut.of(result))
+    if not body.stream:
+        result = await chat(user.id, messages, model=body.model, org_id=body.org_id)
+        return respond(ChatOut.of(result))
+    stack = AsyncExitStack()
+    stream = await stack.enter_async_context(
+        chat_stream(user.id, messages, model=body.model, org_id=body.org_id)
+    )
+    return EventStreamResponse(_events(stream), stack.aclose)
+
+
+async def _events(stream: ChatStream) -> Any:
+    try:
+        async for delta in stream.deltas():
+            yield sse_event({"delta": delta})
+    except ProviderError as error:
+        yield sse_event({"error": {"code": error.code, "message": error.message}})
+    result = await stream.finish()
+    yield sse_event(
+        {
+            "done": True,
+            "usage": _usage(result).model_dump(by_alias=True),
+            "creditsUsed": result.credits_used,
+            "newBalance": result.new_balance,
+        }
+    )
+
+
+def _usage(result: ChatResult) -> UsageOut:
+    return UsageOut(input_tokens=result.input_tokens, output_tokens=result.output_tokens)
