@@ -27,10 +27,11 @@ call) and the bench exits non-zero if that fails.
 **slow-provider.** Starts the app (`reflex run --env prod --backend-only`) from `--app-dir`
 (default: this checkout; give a `git worktree` of an older commit to measure "before") on a
 scratch Postgres database, with AI_BASE_URL at the fake provider answering after
-`--provider-delay` seconds. It times sequential unrelated deductions
-(`POST /api/internal/credits/deduct` for another user) first with no AI traffic (the ceiling of
-the same run), then while `--chats` chats from `--chat-users` users wait on the provider, and
-prints p50/p99/max of both and the ratio. Every process it starts is stopped at the end.
+`--provider-delay` seconds. It times unrelated deductions (`POST /api/internal/credits/deduct`
+for another user), sent open-loop every `--interval` s for `--window` s, first with no AI
+traffic (the ceiling of the same run), then while `--chats` chats from `--chat-users` users
+wait on the provider, and prints p50/p99/max of both and the ratio. Every process it starts
+is stopped at the end.
 See bench/README.md for the figures.
 """
 
@@ -47,6 +48,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,35 +245,51 @@ def run_latency(args: argparse.Namespace) -> None:
 # --- slow provider -----------------------------------------------------------------------------
 
 
-def register(http: httpx.Client, name: str) -> tuple[int, str]:
+def register(http: httpx.Client, name: str) -> tuple[int, str, str]:
+    """(id, token, email) of a new user."""
     email = f"{name}-{uuid.uuid4().hex[:10]}@example.com"
     response = http.post(
         "/api/auth/register", json={"email": email, "name": name, "password": PASSWORD}
     )
     response.raise_for_status()
     body = response.json()
-    return int(body["user"]["id"]), str(body["token"])
+    return int(body["user"]["id"]), str(body["token"]), email
 
 
-def deduction_timings(http: httpx.Client, user_id: int, count: int, pause: float) -> Timings:
-    """`count` sequential 0.0001-credit service deductions, with `pause` seconds between them."""
-    samples = []
+def operator(app_dir: Path, database_url: str, *args: str) -> None:
+    """The app's own operator CLI (so an older checkout's schema is written by its own code)."""
+    command = [sys.executable, "-m", "credits_app", "--database", database_url, *args]
+    subprocess.run(command, cwd=app_dir, check=True, capture_output=True, timeout=300)
+
+
+def deduction_timings(base_url: str, user_id: int, seconds: float, interval: float) -> Timings:
+    """Open loop: a 0.0001-credit service deduction every `interval` seconds for `seconds`,
+    each sent at its time on its own connection whatever the earlier ones are doing, so a
+    stalled server shows as the time each one waited (a closed loop would send one and stop)."""
     body = {
         "wallet": {"type": "user", "id": user_id},
         "amount": "0.0001",
         "category": "marketplace",
     }
     headers = {"Authorization": f"Bearer {SERVICE_KEY}"}
-    for _ in range(count):
-        started = time.perf_counter()
-        response = http.post(
-            "/api/internal/credits/deduct", json=body, headers=headers, timeout=120
-        )
-        samples.append(time.perf_counter() - started)
+
+    def one() -> float:
+        with httpx.Client(base_url=base_url, timeout=300) as http:
+            started = time.perf_counter()
+            response = http.post("/api/internal/credits/deduct", json=body, headers=headers)
+            elapsed = time.perf_counter() - started
         if response.status_code != 200:
             raise SystemExit(f"deduction failed: {response.status_code} {response.text}")
-        time.sleep(pause)
-    return Timings(samples)
+        return elapsed
+
+    count = max(1, int(seconds / interval))
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = []
+        began = time.monotonic()
+        for index in range(count):
+            time.sleep(max(0.0, began + index * interval - time.monotonic()))
+            futures.append(pool.submit(one))
+        return Timings([future.result() for future in futures])
 
 
 def run_slow_provider(args: argparse.Namespace) -> None:
@@ -282,14 +300,7 @@ def run_slow_provider(args: argparse.Namespace) -> None:
         tempfile.TemporaryDirectory() as log_dir,
     ):
         fake.delay(args.provider_delay)
-        migrate = [sys.executable, "-m", "credits_app", "migrate"]
-        subprocess.run(
-            migrate,
-            cwd=app_dir,
-            env=os.environ | {"DATABASE_URL": database_url},
-            check=True,
-            capture_output=True,
-        )
+        operator(app_dir, database_url, "migrate")
         env = {
             "SERVICE_API_KEY": SERVICE_KEY,
             "AI_BASE_URL": fake.base_url,
@@ -298,50 +309,51 @@ def run_slow_provider(args: argparse.Namespace) -> None:
             "AI_TIMEOUT_SECONDS": str(args.provider_delay + 30),
         }
         print(f"starting the app from {app_dir} ...")
-        with running_app(
-            database_url, Path(log_dir), backend_only=True, env=env, cwd=app_dir
-        ) as app:
-            engine = make_engine(database_url)
-            use_engine(engine)
-            with httpx.Client(base_url=app.base_url, timeout=60) as http:
-                target, _ = register(http, "deduct-target")
-                chatters = [register(http, f"chatter{i}") for i in range(args.chat_users)]
-                for user_id in [target, *(uid for uid, _ in chatters)]:
-                    grant_personal_credits(user_id, "1000", description="bench funding")
-                deduction_timings(http, target, 20, 0)  # warm-up
-                idle = deduction_timings(http, target, args.deductions, args.pause)
-                statuses: Counter[int] = Counter()
-                lock = threading.Lock()
+        with (
+            running_app(
+                database_url, Path(log_dir), backend_only=True, env=env, cwd=app_dir
+            ) as app,
+            httpx.Client(base_url=app.base_url, timeout=60) as http,
+        ):
+            target, _, target_email = register(http, "deduct-target")
+            chatters = [register(http, f"chatter{i}") for i in range(args.chat_users)]
+            for email in [target_email, *(e for _, _, e in chatters)]:
+                operator(
+                    app_dir, database_url, "grant", "1000", "--user", email, "--reason", "bench"
+                )
+            deduction_timings(app.base_url, target, 2, 0.1)  # warm-up
+            idle = deduction_timings(app.base_url, target, args.window, args.interval)
+            statuses: Counter[int] = Counter()
+            lock = threading.Lock()
 
-                def one_chat(token: str) -> None:
-                    with httpx.Client(
-                        base_url=app.base_url, timeout=args.provider_delay + 60
-                    ) as client:
-                        response = client.post(
-                            "/api/2bot-ai/chat",
-                            json={"messages": [{"role": "user", "content": "Hello?"}]},
-                            headers={"Authorization": f"Bearer {token}"},
-                        )
-                    with lock:
-                        statuses[response.status_code] += 1
+            def one_chat(token: str) -> None:
+                with httpx.Client(
+                    base_url=app.base_url, timeout=args.provider_delay + 60
+                ) as client:
+                    response = client.post(
+                        "/api/2bot-ai/chat",
+                        json={"messages": [{"role": "user", "content": "Hello?"}]},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                with lock:
+                    statuses[response.status_code] += 1
 
-                threads = [
-                    threading.Thread(target=one_chat, args=(chatters[i % len(chatters)][1],))
-                    for i in range(args.chats)
-                ]
-                started = time.monotonic()
-                for thread in threads:
-                    thread.start()
-                while (
-                    len(fake.requests) < min(args.chats, 4 * args.chat_users)
-                    and time.monotonic() - started < 10
-                ):
-                    time.sleep(0.05)  # the chats are waiting on the provider now
-                busy = deduction_timings(http, target, args.deductions, args.pause)
-                busy_span = time.monotonic() - started
-                for thread in threads:
-                    thread.join(timeout=args.provider_delay + 120)
-            engine.dispose()
+            threads = [
+                threading.Thread(target=one_chat, args=(chatters[i % len(chatters)][1],))
+                for i in range(args.chats)
+            ]
+            started = time.monotonic()
+            for thread in threads:
+                thread.start()
+            while (
+                len(fake.requests) < min(args.chats, 4 * args.chat_users)
+                and time.monotonic() - started < 10
+            ):
+                time.sleep(0.05)  # the chats are waiting on the provider now
+            busy = deduction_timings(app.base_url, target, args.window, args.interval)
+            busy_span = time.monotonic() - started
+            for thread in threads:
+                thread.join(timeout=args.provider_delay + 120)
     print()
     print(f"app: {app_dir}; provider delay {args.provider_delay} s;", end=" ")
     print(
@@ -379,8 +391,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     slow.add_argument("--provider-delay", type=float, default=20.0)
     slow.add_argument("--chats", type=int, default=60)
     slow.add_argument("--chat-users", type=int, default=15)
-    slow.add_argument("--deductions", type=int, default=100)
-    slow.add_argument("--pause", type=float, default=0.05, help="seconds between deductions")
+    slow.add_argument("--window", type=float, default=15.0, help="seconds of deductions")
+    slow.add_argument("--interval", type=float, default=0.1, help="seconds between deductions")
     for sub_parser in (latency, slow):
         sub_parser.add_argument(
             "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)

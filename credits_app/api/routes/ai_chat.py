@@ -71,9 +71,11 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
         "content": {
             "text/event-stream": {
                 "schema": {
-                    "type": "string",
-                    "description": 'With "stream": true: data: {"delta"} events, then data: '
-                    '{"done": true, "usage", "creditsUsed", "newBalance"}',
+                    "type": "object",
+                    "description": 'With "stream": true, one Server-Sent Event each: data: '
+                    '{"delta"} pieces, then data: {"done": true, "usage", "creditsUsed", '
+                    '"newBalance"}',
+                    "properties": {"data": {"type": "string"}, "event": {"type": "string"}},
                 }
             }
         }
