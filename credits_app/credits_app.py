@@ -7,10 +7,11 @@ import reflex as rx
 
 from credits_app import styles
 from credits_app.api import api
+from credits_app.components.connection_banner import connection_banner
 from credits_app.db import get_engine
 from credits_app.jobs.embedded import embedded_worker
 from credits_app.observability.logs import configure_logging
-from credits_app.pages import auth, credits  # noqa: F401  (registers the pages)
+from credits_app.pages import auth, credits, not_found  # noqa: F401  (registers the pages)
 from credits_app.settings import get_settings
 
 configure_logging(get_settings())
@@ -36,3 +37,5 @@ async def _release_database_on_shutdown() -> AsyncIterator[None]:
 app.register_lifespan_task(_release_database_on_shutdown)
 # The embedded default runs the job worker in the app process (JOBS_WORKER_IN_APP, DESIGN §8).
 app.register_lifespan_task(embedded_worker)
+# "Reconnecting…" instead of Reflex's developer toast about the websocket (stateful pages only).
+app.app_wraps[(5, "Overlay")] = lambda stateful: connection_banner() if stateful else None

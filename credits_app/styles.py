@@ -18,12 +18,6 @@ OK_COLOR = "grass"
 LOW_COLOR = "amber"
 CRITICAL_COLOR = "red"
 CREDIT_COLOR = "grass"  # money coming in
-DEBIT_COLOR = "gray"  # money going out: calm, it is the normal case
-STATUS_COLOR_SCHEME: dict[str, str] = {
-    "ok": "gray",
-    "low": LOW_COLOR,
-    "critical": CRITICAL_COLOR,
-}
 
 # Colours, as Radix scale steps so light and dark mode both stay readable.
 PAGE_BACKGROUND = rx.color("gray", 2)
@@ -40,11 +34,7 @@ BRAND_MARK_TEXT_COLOR = rx.color("accent", 1)
 CREDIT_TEXT_COLOR = rx.color(CREDIT_COLOR, 11)
 DEBIT_TEXT_COLOR = rx.color("gray", 12)
 LOW_TEXT_COLOR = rx.color(LOW_COLOR, 11)
-LOW_BACKGROUND = rx.color(LOW_COLOR, 3)
-LOW_BORDER = rx.color(LOW_COLOR, 7)
 CRITICAL_TEXT_COLOR = rx.color(CRITICAL_COLOR, 11)
-CRITICAL_BACKGROUND = rx.color(CRITICAL_COLOR, 3)
-CRITICAL_BORDER = rx.color(CRITICAL_COLOR, 7)
 SHADOW = "0 1px 2px rgba(16, 24, 40, 0.06), 0 1px 3px rgba(16, 24, 40, 0.10)"
 POPULAR_SHADOW = "0 0 0 2px var(--accent-9), 0 8px 24px rgba(62, 99, 221, 0.18)"
 
@@ -53,7 +43,10 @@ POPULAR_SHADOW = "0 0 0 2px var(--accent-9), 0 8px 24px rgba(62, 99, 221, 0.18)"
 CHART_CATEGORY_COLORS = ["#3E63DD", "#12A594", "#E54666", "#F76B15", "#8E4EC6", "#8B8D98"]
 CHART_TEXT_COLOR = "#60646C"
 CHART_GRID_COLOR = "#E8E8EC"
-CHART_PAPER_COLOR = "#FCFCFD"  # Radix slate 1, the card's background: hides the placeholder
+CHART_PAPER_COLOR = "#FCFCFD"  # Radix slate 1, the card's background
+CHART_DARK_TEXT_COLOR = "#B0B4BA"  # Radix slate dark 11
+CHART_DARK_GRID_COLOR = "#2B2D31"  # Radix slate dark 5
+CHART_DARK_PAPER_COLOR = "#111113"  # Radix slate dark 1
 CHART_FONT_SIZE = 12
 CHART_HEIGHT = "320px"
 
@@ -63,7 +56,6 @@ TOP_BAR_HEIGHT = "56px"
 SIDEBAR_WIDTH = "240px"
 CONTENT_MAX_WIDTH = "1120px"
 AUTH_CARD_MAX_WIDTH = "400px"
-CARD_MAX_WIDTH = "420px"
 PAGE_PADDING_X = ["16px", "16px", "24px", "32px"]
 PAGE_PADDING_Y = ["20px", "20px", "28px", "32px"]
 CARD_PADDING = ["16px", "20px", "24px"]
@@ -71,12 +63,10 @@ CONTENT_BOTTOM_CLEARANCE = "96px"  # below the page content: the assistant launc
 BORDER_RADIUS = "12px"
 BRAND_MARK_SIZE = "28px"
 BALANCE_FONT_SIZE = ["34px", "40px", "44px"]
-BALANCE_LINE_HEIGHT = "1.1"
-BALANCE_LETTER_SPACING = "-0.02em"
+BALANCE_PLACEHOLDER_HEIGHT = "48px"  # one line of the balance, so nothing jumps when it lands
 HEADING_SIZE = "6"  # Radix size scale "1".."9"
 SECTION_HEADING_SIZE = "4"
 BRAND_SIZE = "4"
-LABEL_SIZE = "2"
 BODY_SIZE = "2"
 SMALL_SIZE = "1"
 UNIT_SIZE = "4"
@@ -105,7 +95,9 @@ def theme() -> rx.Component:
         radius=RADIUS,
         scaling=SCALING,
         has_background=True,
-        appearance="light",
+        # Follows the app's colour mode: the system setting until the person picks one
+        # with the toggle (remembered per browser by Reflex's colour-mode provider).
+        appearance="inherit",
     )
 
 
@@ -183,8 +175,12 @@ ORG_SWITCHER_STYLE: dict[str, Any] = {
     "border_radius": "8px",
     "border": f"1px solid {BORDER_COLOR}",
     "background": SURFACE_BACKGROUND,
+    "color": TEXT_COLOR,
+    "font": "inherit",
+    "text_align": "left",
     "cursor": "pointer",
     "_hover": {"background": HOVER_BACKGROUND},
+    "_focus_visible": {"outline": f"2px solid {rx.color('accent', 8)}", "outline_offset": "2px"},
 }
 
 AVATAR_MARK_STYLE: dict[str, Any] = {
@@ -254,7 +250,6 @@ SURFACE_STYLE: dict[str, Any] = {
     "box_shadow": SHADOW,
 }
 
-CARD_STYLE: dict[str, Any] = SURFACE_STYLE
 
 CARD_LABEL_STYLE: dict[str, Any] = {
     "color": MUTED_TEXT_COLOR,
@@ -263,14 +258,6 @@ CARD_LABEL_STYLE: dict[str, Any] = {
     "letter_spacing": "0.06em",
 }
 
-BALANCE_STYLE: dict[str, Any] = {
-    "font_size": BALANCE_FONT_SIZE,
-    "font_weight": "700",
-    "line_height": BALANCE_LINE_HEIGHT,
-    "letter_spacing": BALANCE_LETTER_SPACING,
-    "color": TEXT_COLOR,
-    "font_variant_numeric": "tabular-nums",
-}
 
 NUMBER_STYLE: dict[str, Any] = {
     "font_variant_numeric": "tabular-nums",
@@ -291,54 +278,9 @@ LINK_STYLE: dict[str, Any] = {
     "font_weight": "500",
 }
 
-HEADER_BALANCE_BASE_STYLE: dict[str, Any] = {
-    "padding": "4px 10px",
-    "border_radius": "999px",
-    "border": f"1px solid {BORDER_COLOR}",
-    "background": SURFACE_BACKGROUND,
-    "color": TEXT_COLOR,
-    "font_weight": "600",
-    "font_variant_numeric": "tabular-nums",
-    "white_space": "nowrap",
-    "_hover": {"background": HOVER_BACKGROUND},
-}
 
-HEADER_BALANCE_STYLE: dict[str, dict[str, Any]] = {
-    "ok": HEADER_BALANCE_BASE_STYLE,
-    "low": HEADER_BALANCE_BASE_STYLE
-    | {
-        "background": LOW_BACKGROUND,
-        "border": f"1px solid {LOW_BORDER}",
-        "color": LOW_TEXT_COLOR,
-        "_hover": {"background": rx.color(LOW_COLOR, 4)},
-    },
-    "critical": HEADER_BALANCE_BASE_STYLE
-    | {
-        "background": CRITICAL_BACKGROUND,
-        "border": f"1px solid {CRITICAL_BORDER}",
-        "color": CRITICAL_TEXT_COLOR,
-        "_hover": {"background": rx.color(CRITICAL_COLOR, 4)},
-    },
-}
-
-PACKAGE_CARD_STYLE: dict[str, Any] = {
-    key: value for key, value in SURFACE_STYLE.items() if key not in {"box_shadow", "border"}
-} | {"height": "100%"}
 CARD_BORDER = f"1px solid {BORDER_COLOR}"
 
-POPULAR_BORDER = "1px solid transparent"
-
-PACKAGE_PRICE_STYLE: dict[str, Any] = {
-    "font_size": "28px",
-    "font_weight": "700",
-    "letter_spacing": "-0.01em",
-    "font_variant_numeric": "tabular-nums",
-}
-
-TABLE_WRAPPER_STYLE: dict[str, Any] = {
-    "width": "100%",
-    "overflow_x": "auto",
-}
 
 EMPTY_STATE_STYLE: dict[str, Any] = {
     "width": "100%",
@@ -359,75 +301,17 @@ EMPTY_STATE_ICON_STYLE: dict[str, Any] = {
     "justify": "center",
 }
 
-LEGEND_DOT_STYLE: dict[str, Any] = {
-    "width": "10px",
-    "height": "10px",
-    "min_width": "10px",
-    "border_radius": "3px",
-}
 
-SHARE_BAR_TRACK_STYLE: dict[str, Any] = {
-    "width": "100%",
-    "height": "6px",
-    "border_radius": "999px",
-    "background": SUBTLE_BACKGROUND,
-    "overflow": "hidden",
-}
-
-
-def banner_style(color: str) -> dict[str, Any]:
-    """A full-width warning bar tinted with one Radix colour scale (e.g. LOW_COLOR)."""
+def banner_style(color: str, *, compact: bool = False) -> dict[str, Any]:
+    """A full-width bar tinted with one Radix colour scale (e.g. LOW_COLOR)."""
     return {
         "width": "100%",
-        "padding": "14px 16px",
+        "padding": "8px 10px" if compact else "14px 16px",
         "border_radius": BORDER_RADIUS,
         "background": rx.color(color, 2),
         "border": f"1px solid {rx.color(color, 6)}",
         "color": rx.color(color, 11),
     }
-
-
-FEATURE_TILE_STYLE: dict[str, Any] = {
-    "padding": "12px",
-    "border_radius": "10px",
-    "background": SUBTLE_BACKGROUND,
-    "width": "100%",
-}
-
-CHART_LAYOUT: dict[str, Any] = {
-    "barmode": "stack",
-    "bargap": 0.35,
-    "autosize": True,
-    "height": 320,
-    "margin": {"l": 48, "r": 12, "t": 8, "b": 40},
-    "paper_bgcolor": CHART_PAPER_COLOR,
-    "plot_bgcolor": "rgba(0,0,0,0)",
-    "font": {"family": FONT_FAMILY, "size": CHART_FONT_SIZE, "color": CHART_TEXT_COLOR},
-    "colorway": CHART_CATEGORY_COLORS,
-    "hovermode": "x unified",
-    "hoverlabel": {"font": {"family": FONT_FAMILY, "size": CHART_FONT_SIZE}},
-    "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
-    "xaxis": {
-        "type": "date",
-        "tickformat": "%b %-d",
-        "showgrid": False,
-        "fixedrange": True,
-        "automargin": True,
-    },
-    "yaxis": {
-        "gridcolor": CHART_GRID_COLOR,
-        "zeroline": False,
-        "fixedrange": True,
-        "automargin": True,
-        "rangemode": "tozero",
-        "tickformat": "~s",
-    },
-}
-
-CHART_CONFIG: dict[str, Any] = {
-    "displayModeBar": False,
-    "responsive": True,
-}
 
 
 # The 2Bot AI assistant widget: a launcher bottom-right and a floating chat panel. Below the

@@ -9,6 +9,7 @@ from credits_app.api.routes import (
     ai_media,
     auth,
     credits,
+    docs,
     health,
     internal,
     metrics,
@@ -29,14 +30,15 @@ def create_api() -> FastAPI:
         version="1.0.0",
         description="One credit currency for personal and organization wallets.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by routes/docs.py, with its assets from this app
         redoc_url=None,
     )
     routers = [health, auth, orgs, packages, credits, purchases, ai_chat, ai_media, internal]
     routers += [notifications, webhook_endpoints]
-    for module in (*routers, stripe_webhook, stripe_simulator):
+    for module in (*routers, stripe_webhook, stripe_simulator, docs):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(metrics.router)
+    docs.mount_docs_assets(api)
     install_error_handlers(api)
     api.add_middleware(RequestObservation)
     return api

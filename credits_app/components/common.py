@@ -1,32 +1,11 @@
-"""Small stateless building blocks shared by the credits components: surfaces and empty states.
-
-They exist so every card has the same border, radius, padding and shadow (all from
-`styles.py`) and every empty list explains itself the same way.
-"""
+"""Small stateless building blocks shared by the components: empty states, placeholders, the
+buy-or-ask action."""
 
 from typing import Any
 
 import reflex as rx
 
 from credits_app import styles
-
-
-def surface(*children: rx.Component, **props: object) -> rx.Component:
-    """A white card with the app's border, radius, padding and shadow."""
-    return rx.box(*children, **(styles.SURFACE_STYLE | props))
-
-
-def section_title(title: str, subtitle: str | rx.Var[str] = "") -> rx.Component:
-    """A card heading with an optional one-line explanation under it."""
-    return rx.vstack(
-        rx.heading(title, size=styles.SECTION_HEADING_SIZE, weight="bold"),
-        rx.cond(
-            subtitle,
-            rx.text(subtitle, size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
-        ),
-        spacing="1",
-        align="start",
-    )
 
 
 def empty_state(
@@ -44,6 +23,32 @@ def empty_state(
         *actions,
         spacing="2",
         **(styles.EMPTY_STATE_STYLE | props),
+    )
+
+
+def placeholder(height: str = "20px", width: str = "100%", **props: Any) -> rx.Component:
+    """A grey pulsing block standing in for a figure that has not arrived yet.
+
+    Nothing but the block is rendered, so no default value ("0", "Healthy") can be read
+    meanwhile, neither on screen nor by a screen reader.
+    """
+    return rx.skeleton(
+        rx.box(height=height, width=width),
+        loading=True,
+        height=height,
+        width=width,
+        class_name="uc-placeholder",
+        **props,
+    )
+
+
+def placeholder_lines(count: int, height: str = "44px") -> rx.Component:
+    """`count` placeholders, one per row of a list that is still loading."""
+    return rx.vstack(
+        *[placeholder(height) for _ in range(count)],
+        spacing=styles.GAP_SMALL,
+        width="100%",
+        aria_busy="true",
     )
 
 

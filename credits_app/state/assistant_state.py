@@ -20,14 +20,14 @@ from credits_app.credits.ai_usage_report import get_token_usage
 from credits_app.credits.amounts import format_balance
 from credits_app.credits.categories import OwnerKind
 from credits_app.credits.errors import CreditsError
-from credits_app.state.auth_state import AuthState
-from credits_app.state.presenters import (
+from credits_app.state.assistant_presenters import (
     ChatLine,
     ChatNotice,
     assistant_usage_view,
     chat_notice,
     model_label,
 )
+from credits_app.state.auth_state import AuthState
 from credits_app.state.service_calls import call_service
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.state.wallet_overview_state import WalletOverviewState

@@ -45,9 +45,10 @@ class AuthState(rx.State):
 
     @rx.var
     def initials(self) -> str:
-        """One or two letters for the avatar, from the name (or the email)."""
+        """One or two letters for the avatar, from the name (or the email); "" until known,
+        so the avatar shows a plain person icon instead of a made-up "?"."""
         words = (self.user_name or self.user_email).split()
-        return "".join(word[0] for word in words[:2]).upper() or "?"
+        return "".join(word[0] for word in words[:2]).upper()
 
     @rx.event
     async def require_session(self) -> rx.event.EventSpec | None:

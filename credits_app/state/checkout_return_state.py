@@ -14,7 +14,7 @@ from credits_app.billing.fulfillment import FulfillmentOutcome, fulfill_checkout
 from credits_app.billing.purchase_lookup import find_purchase_by_session
 from credits_app.credits.amounts import format_balance
 from credits_app.credits.errors import CreditsError
-from credits_app.state.credits_page_state import CreditsPageState
+from credits_app.state.credits_page_state import CreditsPageState, tab_url_script
 from credits_app.state.history_state import HistoryState
 from credits_app.state.service_calls import call_service
 from credits_app.state.wallet_context_state import WalletContextState
@@ -23,9 +23,6 @@ from credits_app.state.wallet_overview_state import WalletOverviewState
 logger = logging.getLogger(__name__)
 
 CREDITED = {FulfillmentOutcome.FULFILLED, FulfillmentOutcome.ALREADY_FULFILLED}
-FORGET_QUERY_SCRIPT = (
-    "window.history.replaceState(window.history.state, '', window.location.pathname)"
-)
 
 
 class CheckoutReturnState(rx.State):
@@ -39,10 +36,11 @@ class CheckoutReturnState(rx.State):
         context = await self.get_state(WalletContextState)
         if outcome not in {"success", "cancel"} or context.status != "ready":
             return None  # signed out: the login redirect keeps the query for after sign-in
-        forget_query = rx.call_script(FORGET_QUERY_SCRIPT)
         page = await self.get_state(CreditsPageState)
         if outcome == "cancel":
             page.tab = "purchase"  # back where they were choosing
+            # Drop Checkout's query (a reload says nothing) and keep the tab instead.
+            forget_query = rx.call_script(tab_url_script(page.tab, replace=True))
             return [
                 rx.toast.info(
                     "Checkout cancelled", description="No payment was taken. Nothing changed."
@@ -51,6 +49,7 @@ class CheckoutReturnState(rx.State):
             ]
         notice = await self._fulfill(query.get("session_id", ""))
         page.tab = "history"  # where the purchase now is the newest entry
+        forget_query = rx.call_script(tab_url_script(page.tab, replace=True))
         return [WalletOverviewState.refresh, HistoryState.load, notice, forget_query]
 
     async def _fulfill(self, session_id: str) -> rx.event.EventSpec:

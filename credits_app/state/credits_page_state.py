@@ -1,13 +1,28 @@
-"""The credits page itself: which tab is open (Usage, History or Purchase).
+"""The credits page itself: which tab is open (Usage, History or Purchase), kept in the URL.
 
 The tab can be chosen by URL (`?tab=purchase`, which the sidebar's Billing link uses), by the
-tabs themselves, or by the "Buy credits" button.
+tabs themselves, or by a "Buy credits" button. Choosing one pushes `?tab=…` onto the browser's
+history, so a reload stays on it and Back returns to the previous tab (a history move is a
+navigation, which re-runs the page's on_load and so `open_tab_from_url`).
 """
+
+import json
 
 import reflex as rx
 
 TABS = ("usage", "history", "purchase")
 DEFAULT_TAB = "usage"
+
+
+def tab_url_script(tab: str, *, replace: bool = False) -> str:
+    """JS that puts `?tab=<tab>` in the address bar (dropping other query parameters, such as
+    Checkout's return ones), as a new history entry or in place of the current one."""
+    method = "replaceState" if replace else "pushState"
+    return (
+        "(() => { const url = new URL(window.location.href); url.search = '';"
+        f" url.searchParams.set('tab', {json.dumps(tab)});"
+        f" if (url.href !== window.location.href) window.history.{method}(null, '', url); }})()"
+    )
 
 
 class CreditsPageState(rx.State):
@@ -22,6 +37,15 @@ class CreditsPageState(rx.State):
         self.tab = requested if requested in TABS else DEFAULT_TAB
 
     @rx.event
-    def set_tab(self, tab: str) -> None:
+    def set_tab(self, tab: str) -> rx.event.EventSpec | None:
+        """Open a tab and record it in the URL (a new history entry)."""
+        if tab not in TABS or tab == self.tab:
+            return None
+        self.tab = tab
+        return rx.call_script(tab_url_script(tab))
+
+    @rx.event
+    def show_tab(self, tab: str) -> None:
+        """Open a tab without touching the URL: for links that navigate there themselves."""
         if tab in TABS:
             self.tab = tab

@@ -15,7 +15,7 @@ from credits_app.billing.checkout import start_checkout
 from credits_app.billing.packages import list_active_packages
 from credits_app.credits.errors import CreditsError
 from credits_app.state.auth_state import AuthState
-from credits_app.state.presenters import PackageCard, package_cards
+from credits_app.state.purchase_presenters import PackageCard, package_cards
 from credits_app.state.service_calls import call_service
 from credits_app.state.wallet_context_state import WalletContextState, credits_path
 
@@ -36,20 +36,9 @@ class PurchaseState(rx.State):
     def selected(self) -> PackageCard:
         """The package being confirmed (an empty card when none is)."""
         for package in self.packages:
-            if package["id"] == self.selected_id:
+            if package.id == self.selected_id:
                 return package
-        return PackageCard(
-            id="",
-            name="",
-            total_credits="",
-            base_credits="",
-            bonus_credits="",
-            has_bonus=False,
-            price="",
-            price_per_thousand="",
-            savings="",
-            popular=False,
-        )
+        return PackageCard()
 
     @rx.event
     async def load(self) -> rx.event.EventSpec | None:
@@ -83,9 +72,9 @@ class PurchaseState(rx.State):
                 return rx.toast.error(error.message)
         if not self.packages:
             return rx.toast.error("No credit packages are on sale right now.")
-        if self.selected_id not in {package["id"] for package in self.packages}:
-            popular = [package for package in self.packages if package["popular"]]
-            self.selected_id = (popular or self.packages)[0]["id"]
+        if self.selected_id not in {package.id for package in self.packages}:
+            popular = [package for package in self.packages if package.popular]
+            self.selected_id = (popular or self.packages)[0].id
         self.error = ""
         self.show_picker = True
         self.dialog_open = True
@@ -94,7 +83,7 @@ class PurchaseState(rx.State):
     @rx.event
     def select_package(self, package_id: str) -> None:
         """The dialog's picker changed the package (only catalog ids are accepted)."""
-        if not self.submitting and package_id in {package["id"] for package in self.packages}:
+        if not self.submitting and package_id in {package.id for package in self.packages}:
             self.selected_id = package_id
             self.error = ""
 

@@ -1,22 +1,13 @@
 """The Usage tab: daily spending by category for the chart, and the breakdowns beside it."""
 
-from decimal import Decimal
-
 import plotly.graph_objects as go
 import reflex as rx
 
 from credits_app.credits.ai_usage_report import get_ai_usage
-from credits_app.credits.amounts import format_balance
 from credits_app.credits.credit_service import get_usage
 from credits_app.credits.errors import CreditsError
-from credits_app.state.presenters import (
-    ShareRow,
-    category_rows,
-    feature_rows,
-    model_rows,
-    usage_figure,
-)
 from credits_app.state.service_calls import call_service
+from credits_app.state.usage_presenters import UsageView, usage_figure, usage_view
 from credits_app.state.wallet_context_state import WalletContextState
 
 PERIOD_CHOICES = ("7", "30", "90")
@@ -28,20 +19,8 @@ class UsageState(rx.State):
 
     period: str = DEFAULT_PERIOD  # days, as the segmented control's value
     figure: go.Figure = go.Figure(layout={"template": "none"})
-    total_used: str = ""
-    by_category: list[ShareRow] = []
-    ai_total: str = ""
-    by_model: list[ShareRow] = []
-    by_feature: list[ShareRow] = []
-    loaded_for: str = ""  # the WalletContextState.key + period these figures belong to
-
-    @rx.var
-    def has_usage(self) -> bool:
-        return len(self.by_category) > 0
-
-    @rx.var
-    def has_ai_usage(self) -> bool:
-        return len(self.by_model) > 0
+    usage: UsageView = UsageView()
+    loaded_for: str = ""  # the WalletContextState.key these figures belong to ("" = none yet)
 
     @rx.event
     async def load(self) -> rx.event.EventSpec | None:
@@ -76,10 +55,6 @@ class UsageState(rx.State):
         except CreditsError as error:
             return rx.toast.error(error.message)
         self.figure = usage_figure(report)
-        self.total_used = format_balance(report.total_used)
-        self.by_category = category_rows(report)
-        self.ai_total = format_balance(sum(ai.by_model.values(), Decimal(0)))
-        self.by_model = model_rows(ai)
-        self.by_feature = feature_rows(ai)
+        self.usage = usage_view(report, ai)
         self.loaded_for = context.key
         return None

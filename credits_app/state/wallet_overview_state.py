@@ -8,34 +8,24 @@ WalletOverviewState.refresh`. The header also polls it every `balance_refresh_se
 
 import reflex as rx
 
+from credits_app.credits.credit_service import get_history
 from credits_app.credits.errors import CreditsError
-from credits_app.credits.wallet_settings import get_balance_overview
+from credits_app.credits.owners import WalletOwner
+from credits_app.credits.wallet_settings import BalanceOverview, get_balance_overview
 from credits_app.settings import get_settings
 from credits_app.state.history_state import HistoryState
-from credits_app.state.presenters import overview_view, status_tooltip
+from credits_app.state.overview_presenters import OverviewView, overview_view
 from credits_app.state.service_calls import call_service
 from credits_app.state.usage_state import UsageState
 from credits_app.state.wallet_context_state import WalletContextState
 
 
 class WalletOverviewState(rx.State):
-    """Balance, status and this month's spending of the wallet in context, as display text."""
+    """Balance, status and this month's spending of the wallet in context, as one view."""
 
-    balance: str = ""
-    status: str = "ok"  # ok | low | critical
-    low_threshold: str = ""
-    critical_threshold: str = ""
-    used_this_month: str = ""
-    monthly_limit: str = ""
-    percent_used: int = 0
-    limit_reached: bool = False
-    near_limit: bool = False
-    loaded_for: str = ""  # the WalletContextState.key these figures belong to
+    overview: OverviewView = OverviewView()
+    loaded_for: str = ""  # the WalletContextState.key these figures belong to ("" = none yet)
     refresh_interval_ms: int = get_settings().balance_refresh_seconds * 1000
-
-    @rx.var
-    def status_tooltip(self) -> str:
-        return status_tooltip(self.status, self.low_threshold, self.critical_threshold)
 
     @rx.event
     async def refresh(self) -> list[rx.event.EventType[()]] | rx.event.EventSpec | None:
@@ -57,23 +47,23 @@ class WalletOverviewState(rx.State):
         if owner is None:
             return None
         try:
-            overview = await call_service(get_balance_overview, owner)
+            view = await call_service(_read_overview, owner)
         except CreditsError as error:
             return rx.toast.error(error.message)
-        view = overview_view(overview)
         moved = self.loaded_for == context.key and (
-            view.balance != self.balance or view.used_this_month != self.used_this_month
+            view.balance != self.overview.balance
+            or view.used_this_month != self.overview.used_this_month
         )
-        self.balance = view.balance
-        self.status = view.status
-        self.low_threshold = view.low_threshold
-        self.critical_threshold = view.critical_threshold
-        self.used_this_month = view.used_this_month
-        self.monthly_limit = view.monthly_limit
-        self.percent_used = view.percent_used
-        self.limit_reached = view.limit_reached
-        self.near_limit = view.near_limit
+        self.overview = view
         self.loaded_for = context.key
         # Money moved since the last look (spending elsewhere, an AI charge): the chart and
         # the history on screen would now contradict the balance, so they follow it.
         return [UsageState.refresh, HistoryState.refresh_first_page] if moved else None
+
+
+def _read_overview(owner: WalletOwner) -> OverviewView:
+    """The overview, plus (only for an empty wallet) whether it ever had an entry: a wallet
+    that never had credits is greeted, not warned."""
+    overview: BalanceOverview = get_balance_overview(owner)
+    has_history = overview.balance != 0 or bool(get_history(owner, limit=1).items)
+    return overview_view(overview, has_history=has_history)

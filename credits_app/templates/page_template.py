@@ -56,7 +56,7 @@ def template(
 
         @rx.page(
             route=route,
-            title=title,
+            title=page_title(title),
             description=description,
             meta=DEFAULT_META,
             on_load=events or None,
@@ -64,7 +64,7 @@ def template(
         @functools.wraps(page_content)
         def templated_page() -> rx.Component:
             if shell == "public":
-                return page_content()
+                return rx.el.main(page_content(), id="main-content")
             return _dashboard(page_content())
 
         return templated_page
@@ -78,13 +78,18 @@ def _dashboard(content: rx.Component) -> rx.Component:
         top_bar(),
         rx.flex(
             sidebar(),
-            rx.box(content, **styles.CONTENT_STYLE),
+            rx.el.main(content, id="main-content", tab_index=-1, **styles.CONTENT_STYLE),
             **styles.DASHBOARD_BODY_STYLE,
         ),
         assistant_widget(),
         buy_credits_dialog(),
         **styles.PAGE_STYLE,
     )
+
+
+def page_title(title: str) -> str:
+    """'Credits · Universal Credits': the page first (tabs stay tellable apart), then the app."""
+    return title if title == styles.APP_NAME else f"{title} · {styles.APP_NAME}"
 
 
 def _as_list(on_load: EventType[()] | Sequence[EventType[()]] | None) -> list[EventType[()]]:

@@ -29,10 +29,10 @@ def assistant_widget() -> rx.Component:
         model_label=AssistantState.model_label,
         tokens_used=AssistantState.tokens_used,
         credits_used=AssistantState.credits_used,
-        balance=WalletOverviewState.balance,
+        balance=WalletOverviewState.overview.balance,
         percent_used=AssistantState.percent_used,
         percent_text=AssistantState.percent_text,
-        balance_status=WalletOverviewState.status,
+        balance_status=WalletOverviewState.overview.status,
         near_limit=AssistantState.near_limit,
         limit=AssistantState.limit,
         usage_loading=(AssistantState.usage_for != WalletContextState.key)

@@ -12,17 +12,16 @@ from credits_app.components.credits.credits_balance_display import credits_balan
 from credits_app.components.interval_timer import interval_timer
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.state.wallet_overview_state import WalletOverviewState
+from credits_app.views.loading import not_loaded
 
 
 def header_balance() -> rx.Component:
     """The compact balance for the top bar of every private page."""
     return rx.fragment(
         credits_balance_display(
-            WalletOverviewState.balance,
-            status=WalletOverviewState.status,
-            tooltip=WalletOverviewState.status_tooltip,
+            WalletOverviewState.overview,
             href=WalletContextState.credits_href,
-            loading=WalletOverviewState.loaded_for != WalletContextState.key,
+            loading=not_loaded(WalletOverviewState.loaded_for),
         ),
         interval_timer(
             interval=WalletOverviewState.refresh_interval_ms,

@@ -8,20 +8,16 @@ from credits_app.components.credits.credits_limit_warning import credits_limit_w
 from credits_app.state.credits_page_state import CreditsPageState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.state.wallet_overview_state import WalletOverviewState
+from credits_app.views.loading import not_loaded
 
 OPEN_PURCHASE_TAB = CreditsPageState.set_tab("purchase")
-
-
-def overview_loading() -> rx.Var[bool]:
-    """True until the figures on screen belong to the wallet in context."""
-    return WalletOverviewState.loaded_for != WalletContextState.key
 
 
 def credits_heading() -> rx.Component:
     """'Credits' and whose wallet this is, with a buy shortcut for those allowed to buy."""
     return rx.hstack(
         rx.vstack(
-            rx.heading("Credits", size=styles.HEADING_SIZE, id="credits-heading"),
+            rx.heading("Credits", as_="h1", size=styles.HEADING_SIZE, id="credits-heading"),
             rx.text(
                 rx.cond(
                     WalletContextState.is_org,
@@ -42,7 +38,10 @@ def credits_heading() -> rx.Component:
             align="start",
         ),
         rx.cond(
-            WalletContextState.can_buy,
+            # One "Buy credits" on screen: not here when a banner below already offers it.
+            WalletContextState.can_buy
+            & ~not_loaded(WalletOverviewState.loaded_for)
+            & ~WalletOverviewState.overview.offers_buy,
             rx.button(
                 rx.icon("plus", size=styles.ICON_SIZE),
                 "Buy credits",
@@ -61,36 +60,25 @@ def credits_heading() -> rx.Component:
 
 def credits_overview() -> rx.Component:
     """Warnings (when there are any) above the balance card."""
+    loading = not_loaded(WalletOverviewState.loaded_for)
     return rx.vstack(
         rx.cond(
-            overview_loading(),
+            loading,
             rx.fragment(),
             credits_limit_warning(
-                status=WalletOverviewState.status,
-                balance=WalletOverviewState.balance,
-                low_threshold=WalletOverviewState.low_threshold,
-                critical_threshold=WalletOverviewState.critical_threshold,
-                limit_reached=WalletOverviewState.limit_reached,
-                near_limit=WalletOverviewState.near_limit,
-                used_this_month=WalletOverviewState.used_this_month,
-                monthly_limit=WalletOverviewState.monthly_limit,
-                percent_used=WalletOverviewState.percent_used,
+                WalletOverviewState.overview,
                 can_buy=WalletContextState.can_buy,
                 on_buy=OPEN_PURCHASE_TAB,
             ),
         ),
         credits_balance_card(
-            WalletOverviewState.balance,
+            WalletOverviewState.overview,
             label=rx.cond(
                 WalletContextState.is_org,
                 WalletContextState.org_name + " balance",
                 "Personal balance",
             ),
-            used_this_month=WalletOverviewState.used_this_month,
-            monthly_limit=WalletOverviewState.monthly_limit,
-            percent_used=WalletOverviewState.percent_used,
-            status=WalletOverviewState.status,
-            loading=overview_loading(),
+            loading=loading,
         ),
         spacing=styles.GAP_MEDIUM,
         width="100%",

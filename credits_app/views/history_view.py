@@ -3,29 +3,31 @@
 import reflex as rx
 
 from credits_app.components.credits.credits_transaction_history import (
+    HistoryEvents,
+    HistoryFilters,
     credits_transaction_history,
 )
+from credits_app.state.history_presenters import category_options, type_options
 from credits_app.state.history_state import HistoryState
-from credits_app.state.presenters import category_options, type_options
-from credits_app.state.wallet_context_state import WalletContextState
+from credits_app.views.loading import not_loaded
 
 
 def history_view() -> rx.Component:
     """Filters, rows and paging of the wallet in context."""
     return credits_transaction_history(
-        HistoryState.rows,
-        type_filter=HistoryState.type_filter,
-        category_filter=HistoryState.category_filter,
-        type_options=[dict(option) for option in type_options()],
-        category_options=[dict(option) for option in category_options()],
-        on_type_change=HistoryState.set_type_filter,
-        on_category_change=HistoryState.set_category_filter,
-        on_clear_filters=HistoryState.clear_filters,
-        page_number=HistoryState.page_number,
-        has_previous=HistoryState.has_previous,
-        has_next=HistoryState.has_next,
-        on_previous=HistoryState.previous_page,
-        on_next=HistoryState.next_page,
-        filtered=HistoryState.filtered,
-        loading=HistoryState.loaded_for != WalletContextState.key,
+        HistoryState.history,
+        filters=HistoryFilters(
+            type_value=HistoryState.type_filter,
+            category_value=HistoryState.category_filter,
+            type_options=[(option.value, option.label) for option in type_options()],
+            category_options=[(option.value, option.label) for option in category_options()],
+        ),
+        events=HistoryEvents(
+            on_type_change=HistoryState.set_type_filter,
+            on_category_change=HistoryState.set_category_filter,
+            on_clear_filters=HistoryState.clear_filters,
+            on_previous=HistoryState.previous_page,
+            on_next=HistoryState.next_page,
+        ),
+        loading=not_loaded(HistoryState.loaded_for),
     )

@@ -29,6 +29,13 @@ def top_bar() -> rx.Component:
             ),
             rx.hstack(
                 header_balance(),
+                rx.color_mode.button(
+                    size="2",
+                    variant="ghost",
+                    color_scheme="gray",
+                    aria_label="Switch between light and dark mode",
+                    id="color-mode-toggle",
+                ),
                 _account_menu(),
                 align="center",
                 spacing="3",
@@ -124,7 +131,7 @@ def _nav_link(
         href=href,
         underline="none",
         id=element_id,
-        on_click=CreditsPageState.set_tab(tab),
+        on_click=CreditsPageState.show_tab(tab),
         width="100%",
     )
 
@@ -145,12 +152,14 @@ def _org_switcher() -> rx.Component:
                 overflow="hidden",
                 text_overflow="ellipsis",
                 max_width="140px",
+                as_="span",
             ),
             rx.text(
                 rx.cond(
                     WalletContextState.is_org, WalletContextState.role_label, "Your own wallet"
                 ),
                 size=styles.SMALL_SIZE,
+                as_="span",
                 **styles.CAPTION_STYLE,
             ),
             spacing="0",
@@ -164,7 +173,18 @@ def _org_switcher() -> rx.Component:
     )
     return rx.menu.root(
         rx.menu.trigger(
-            rx.box(current, **styles.ORG_SWITCHER_STYLE, id="org-switcher"),
+            # A real <button>: reachable with Tab, opened with Enter/Space like any menu.
+            rx.el.button(
+                current,
+                type="button",
+                id="org-switcher",
+                aria_label=rx.cond(
+                    WalletContextState.is_org,
+                    "Switch wallet (current: " + WalletContextState.org_name + ")",
+                    "Switch wallet (current: Personal)",
+                ),
+                **styles.ORG_SWITCHER_STYLE,
+            ),
         ),
         rx.menu.content(
             rx.text(
@@ -208,7 +228,7 @@ def _switch_item(
             width="100%",
             spacing="4",
         ),
-        on_click=[CreditsPageState.set_tab("usage"), rx.redirect(href)],
+        on_click=[CreditsPageState.show_tab("usage"), rx.redirect(href)],
         id=element_id,
     )
 
@@ -217,7 +237,11 @@ def _account_menu() -> rx.Component:
     return rx.menu.root(
         rx.menu.trigger(
             rx.button(
-                rx.text(AuthState.initials, size=styles.SMALL_SIZE, weight="bold"),
+                rx.cond(
+                    AuthState.initials,
+                    rx.text(AuthState.initials, size=styles.SMALL_SIZE, weight="bold"),
+                    rx.icon("user", size=styles.ICON_SIZE),
+                ),
                 variant="soft",
                 radius="full",
                 size="2",

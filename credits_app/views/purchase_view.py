@@ -6,7 +6,11 @@ the AI assistant's "Buy credits" can open it from any page without a second copy
 
 import reflex as rx
 
-from credits_app.components.credits.buy_credits_modal import buy_credits_modal
+from credits_app.components.credits.buy_credits_modal import (
+    DialogEvents,
+    DialogStatus,
+    buy_credits_modal,
+)
 from credits_app.components.credits.credits_purchase_packages import credits_purchase_packages
 from credits_app.state.purchase_state import PurchaseState
 from credits_app.state.wallet_context_state import WalletContextState
@@ -27,13 +31,17 @@ def buy_credits_dialog() -> rx.Component:
     """Confirm a package for the wallet in context, then go to Checkout."""
     return buy_credits_modal(
         PurchaseState.selected,
-        open=PurchaseState.dialog_open,
+        PurchaseState.packages,
+        status=DialogStatus(
+            open=PurchaseState.dialog_open,
+            submitting=PurchaseState.submitting,
+            error=PurchaseState.error,
+            show_picker=PurchaseState.show_picker,
+        ),
         wallet_label=WalletContextState.wallet_label,
-        on_open_change=PurchaseState.set_dialog_open,
-        on_confirm=PurchaseState.confirm,
-        submitting=PurchaseState.submitting,
-        error=PurchaseState.error,
-        packages=PurchaseState.packages,
-        show_picker=PurchaseState.show_picker,
-        on_select_package=PurchaseState.select_package,
+        events=DialogEvents(
+            on_open_change=PurchaseState.set_dialog_open,
+            on_confirm=PurchaseState.confirm,
+            on_select_package=PurchaseState.select_package,
+        ),
     )

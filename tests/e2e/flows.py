@@ -5,10 +5,12 @@ in the browser the way a person would.
 """
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, expect
 
+from credits_app.state.formatting import compact_balance
 from tests.support.api_client import PASSWORD
 
 TIMEOUT_MS = 30_000
@@ -22,10 +24,16 @@ def sign_in(context: BrowserContext, base_url: str, email: str, password: str = 
     assert response.ok, response.text()
 
 
+def header_text(balance: str) -> str:
+    """What the header pill shows for a balance: at most two decimals, rounded down."""
+    return compact_balance(Decimal(balance.replace(",", "")))
+
+
 def wait_for_balance(page: Page, expected: str) -> None:
-    """The card and the header both show `expected` (they read the same state)."""
+    """The card shows `expected` exactly and the header the same to two decimals (both read
+    the same state)."""
     expect(page.locator("#credits-balance")).to_have_text(expected, timeout=TIMEOUT_MS)
-    expect(page.locator("#header-balance")).to_have_text(expected, timeout=TIMEOUT_MS)
+    expect(page.locator("#header-balance")).to_have_text(header_text(expected), timeout=TIMEOUT_MS)
 
 
 def buy_package(page: Page, package_id: str) -> None:

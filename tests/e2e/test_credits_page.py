@@ -37,7 +37,7 @@ def test_credits_page_shows_demo_users_balance_from_the_ledger(
     shown = page.locator("#credits-balance")
     expect(shown).to_have_text(expected, timeout=BALANCE_TIMEOUT_MS)
     expect(page.get_by_text("Personal balance")).to_be_visible()
-    expect(page).to_have_title("Credits")
+    expect(page).to_have_title("Credits · Universal Credits")
     expect(page.locator("#usage-chart .barlayer")).to_be_attached(timeout=BALANCE_TIMEOUT_MS)
     page.screenshot(path=screenshot_dir / "credits-page.png", full_page=True)
 

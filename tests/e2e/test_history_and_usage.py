@@ -81,11 +81,11 @@ def test_usage_tab_charts_spending_made_through_the_service_api(
     expect(page.locator("#breakdown-ai")).to_contain_text("gpt-4o-mini")
     expect(page.locator("[data-feature=chat]")).to_contain_text("12.25")
 
-    # Hover today's column (the right edge of the plot): exact amounts, as on the rest of the page.
+    # Hover today's column (the last of 30): exact amounts, as on the rest of the page.
     plot_area = page.locator("#usage-chart .nsewdrag").first.bounding_box()
     assert plot_area is not None
     page.mouse.move(
-        plot_area["x"] + plot_area["width"] - 4, plot_area["y"] + plot_area["height"] / 2
+        plot_area["x"] + plot_area["width"] * (1 - 1 / 60), plot_area["y"] + plot_area["height"] / 2
     )
     hover = page.locator("#usage-chart .hoverlayer")
     expect(hover).to_contain_text("Marketplace: 25.5 credits", timeout=5_000)

@@ -29,8 +29,11 @@ def test_register_buy_a_package_and_see_it_everywhere(
     expect(page).to_have_url(re.compile(r"/credits/?$"), timeout=TIMEOUT_MS)
     wait_for_balance(page, "0")
     header = page.locator("#header-balance-link [data-status]")
-    expect(header).to_have_attribute("data-status", "critical")
-    expect(page.locator("#warning-critical")).to_be_visible()
+    # A brand-new wallet is welcomed, not flagged "critically low", and offers one buy button.
+    expect(header).to_have_attribute("data-status", "new")
+    expect(page.locator("#welcome-banner")).to_be_visible()
+    expect(page.locator("#warning-critical")).to_have_count(0)
+    expect(page.get_by_role("button", name="Buy credits")).to_have_count(1)
     screenshot(page, screenshot_dir, "purchase-1-empty-wallet")
 
     buy_package(page, "pro")
@@ -39,7 +42,7 @@ def test_register_buy_a_package_and_see_it_everywhere(
     expect(page.get_by_text("12,000 credits added")).to_be_visible(timeout=TIMEOUT_MS)
     wait_for_balance(page, "12,000")
     expect(header).to_have_attribute("data-status", "ok")
-    expect(page.locator("#warning-critical")).to_have_count(0)
+    expect(page.locator("#welcome-banner")).to_have_count(0)
     rows = history_rows(page)
     assert len(rows) == 1 and "Purchase" in rows[0] and "+12,000" in rows[0], rows
     assert "checkout=" not in page.url, "the success query is dropped so a reload says nothing"

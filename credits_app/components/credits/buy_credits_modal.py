@@ -6,7 +6,7 @@ the two wallets never share credits. Opened from outside the package grid (the A
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import reflex as rx
 
@@ -16,27 +16,38 @@ StrProp = rx.Var[str] | str
 BoolProp = rx.Var[bool] | bool
 
 
+class DialogStatus(NamedTuple):
+    """Where the dialog stands: open, sending to Checkout, the last error, picker shown."""
+
+    open: BoolProp
+    submitting: BoolProp
+    error: StrProp
+    show_picker: BoolProp
+
+
+class DialogEvents(NamedTuple):
+    """What the dialog's controls do (bound to `PurchaseState` by the view)."""
+
+    on_open_change: Callable[..., Any]
+    on_confirm: Callable[..., Any]
+    on_select_package: Callable[..., Any]
+
+
 def buy_credits_modal(
     package: rx.Var[Any],
+    packages: rx.Var[Any],
     *,
-    open: BoolProp,
+    status: DialogStatus,
     wallet_label: StrProp,
-    on_open_change: Callable[..., Any],
-    on_confirm: Callable[..., Any],
-    submitting: BoolProp = False,
-    error: StrProp = "",
-    packages: rx.Var[Any] | None = None,
-    show_picker: BoolProp = False,
-    on_select_package: Callable[..., Any] | None = None,
+    events: DialogEvents,
 ) -> rx.Component:
     """A dialog summarising the purchase; `on_confirm` starts Checkout."""
-    package_line = _line("Package", package["name"])
-    if packages is not None and on_select_package is not None:
-        package_line = rx.cond(
-            show_picker,
-            _package_picker(packages, package["id"], on_select_package, submitting),
-            package_line,
-        )
+    submitting, error = status.submitting, status.error
+    package_line = rx.cond(
+        status.show_picker,
+        _package_picker(packages, package.id, events.on_select_package, submitting),
+        _line("Package", package.name),
+    )
     return rx.dialog.root(
         rx.dialog.content(
             rx.vstack(
@@ -51,16 +62,16 @@ def buy_credits_modal(
                         package_line,
                         _line(
                             "Credits",
-                            rx.fragment(package["total_credits"], " credits"),
+                            rx.fragment(package.total_credits, " credits"),
                             rx.cond(
-                                package["has_bonus"],
-                                rx.fragment("incl. ", package["bonus_credits"], " bonus credits"),
+                                package.has_bonus,
+                                rx.fragment("incl. ", package.bonus_credits, " bonus credits"),
                                 "",
                             ),
                         ),
                         _line("Pay into", wallet_label),
                         rx.divider(),
-                        _line("Total", package["price"], emphasis=True),
+                        _line("Total", package.price, emphasis=True),
                         spacing="3",
                         width="100%",
                     ),
@@ -90,7 +101,7 @@ def buy_credits_modal(
                         "Continue to payment",
                         size="3",
                         loading=submitting,
-                        on_click=on_confirm,
+                        on_click=events.on_confirm,
                         id="confirm-purchase",
                         width=styles.FULL_WIDTH_ON_PHONES,
                     ),
@@ -106,8 +117,8 @@ def buy_credits_modal(
             max_width="440px",
             id="buy-credits-dialog",
         ),
-        open=open,
-        on_open_change=on_open_change,
+        open=status.open,
+        on_open_change=events.on_open_change,
     )
 
 
@@ -121,19 +132,19 @@ def _package_picker(
     return rx.hstack(
         rx.text("Package", size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
         rx.select.root(
-            rx.select.trigger(id="buy-package-picker", min_width="0"),
+            rx.select.trigger(id="buy-package-picker", min_width="0", aria_label="Package"),
             rx.select.content(
                 rx.foreach(
                     packages,
                     lambda option: rx.select.item(
                         rx.fragment(
-                            option["name"],
+                            option.name,
                             " · ",
-                            option["total_credits"],
+                            option.total_credits,
                             " credits · ",
-                            option["price"],
+                            option.price,
                         ),
-                        value=option["id"].to(str),
+                        value=option.id.to(str),
                     ),
                 ),
                 position="popper",

@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from credits_app import styles
+from credits_app.components.card import card_header
 
 StrProp = rx.Var[str] | str
 BoolProp = rx.Var[bool] | bool
@@ -26,20 +27,10 @@ def credits_purchase_packages(
 ) -> rx.Component:
     """Render the grid; `on_choose(package_id)` opens the confirmation dialog."""
     return rx.vstack(
-        rx.hstack(
-            rx.vstack(
-                rx.heading("Buy credits", size=styles.SECTION_HEADING_SIZE),
-                rx.text(
-                    rx.fragment(
-                        "Credits are added to ",
-                        rx.text.strong(wallet_label),
-                        " right after payment.",
-                    ),
-                    size=styles.BODY_SIZE,
-                    **styles.CAPTION_STYLE,
-                ),
-                spacing="1",
-                align="start",
+        card_header(
+            "Buy credits",
+            rx.fragment(
+                "Credits are added to ", rx.text.strong(wallet_label), " right after payment."
             ),
             rx.hstack(
                 rx.icon("lock", size=styles.SMALL_ICON_SIZE),
@@ -48,10 +39,6 @@ def credits_purchase_packages(
                 spacing="1",
                 **styles.CAPTION_STYLE,
             ),
-            justify="between",
-            align="end",
-            width="100%",
-            wrap="wrap",
         ),
         rx.cond(
             can_buy,
@@ -83,9 +70,9 @@ def _package_card(
     return rx.box(
         rx.vstack(
             rx.hstack(
-                rx.text(package["name"], size="3", weight="bold"),
+                rx.text(package.name, size="3", weight="bold"),
                 rx.cond(
-                    package["popular"],
+                    package.popular,
                     rx.badge("Most popular", variant="solid", radius="full"),
                 ),
                 justify="between",
@@ -95,22 +82,20 @@ def _package_card(
             ),
             rx.vstack(
                 rx.hstack(
-                    rx.text(package["total_credits"], **styles.PACKAGE_PRICE_STYLE),
+                    rx.text(package.total_credits, **PRICE_STYLE),
                     rx.text(styles.CREDITS_UNIT, size=styles.BODY_SIZE, **styles.UNIT_STYLE),
                     align="baseline",
                     spacing="1",
                 ),
                 rx.text(
                     rx.cond(
-                        package["has_bonus"],
-                        rx.fragment(
-                            package["base_credits"], " + ", package["bonus_credits"], " bonus"
-                        ),
+                        package.has_bonus,
+                        rx.fragment(package.base_credits, " + ", package.bonus_credits, " bonus"),
                         "No bonus",
                     ),
                     size=styles.BODY_SIZE,
                     color=rx.cond(
-                        package["has_bonus"], styles.CREDIT_TEXT_COLOR, styles.MUTED_TEXT_COLOR
+                        package.has_bonus, styles.CREDIT_TEXT_COLOR, styles.MUTED_TEXT_COLOR
                     ),
                     weight="medium",
                 ),
@@ -119,17 +104,17 @@ def _package_card(
             ),
             rx.divider(),
             rx.hstack(
-                rx.text(package["price"], size="5", weight="bold", **styles.NUMBER_STYLE),
+                rx.text(package.price, size="5", weight="bold", **styles.NUMBER_STYLE),
                 rx.cond(
-                    package["savings"],
-                    rx.badge(package["savings"], color_scheme=styles.CREDIT_COLOR, variant="soft"),
+                    package.savings,
+                    rx.badge(package.savings, color_scheme=styles.CREDIT_COLOR, variant="soft"),
                 ),
                 justify="between",
                 align="center",
                 width="100%",
             ),
             rx.text(
-                rx.fragment(package["price_per_thousand"], " per 1,000 credits"),
+                rx.fragment(package.price_per_thousand, " per 1,000 credits"),
                 size=styles.SMALL_SIZE,
                 **styles.CAPTION_STYLE,
             ),
@@ -139,13 +124,13 @@ def _package_card(
                 rx.button(
                     rx.icon("shopping-cart", size=styles.ICON_SIZE),
                     "Buy ",
-                    package["name"],
+                    package.name,
                     width="100%",
                     size="3",
-                    variant=rx.cond(package["popular"], "solid", "soft"),
-                    on_click=on_choose(package["id"]),
+                    variant=rx.cond(package.popular, "solid", "soft"),
+                    on_click=on_choose(package.id),
                     class_name="buy-package",
-                    custom_attrs={"data-package": package["id"]},
+                    custom_attrs={"data-package": package.id},
                 ),
             ),
             spacing="3",
@@ -153,8 +138,20 @@ def _package_card(
             width="100%",
         ),
         class_name="package-card",
-        **styles.PACKAGE_CARD_STYLE,
+        **PACKAGE_CARD_STYLE,
         # The popular package is outlined in the accent colour.
-        box_shadow=rx.cond(package["popular"], styles.POPULAR_SHADOW, styles.SHADOW),
-        border=rx.cond(package["popular"], styles.POPULAR_BORDER, styles.CARD_BORDER),
+        box_shadow=rx.cond(package.popular, styles.POPULAR_SHADOW, styles.SHADOW),
+        border=rx.cond(package.popular, POPULAR_BORDER, styles.CARD_BORDER),
     )
+
+
+PACKAGE_CARD_STYLE: dict[str, Any] = {
+    key: value for key, value in styles.SURFACE_STYLE.items() if key not in {"box_shadow", "border"}
+} | {"height": "100%"}
+PRICE_STYLE: dict[str, Any] = {
+    "font_size": "28px",
+    "font_weight": "700",
+    "letter_spacing": "-0.01em",
+    "font_variant_numeric": "tabular-nums",
+}
+POPULAR_BORDER = "1px solid transparent"

@@ -1,20 +1,22 @@
 """The ledger as a table: type and category filters, signed coloured amounts, keyset paging.
 
-Rows arrive formatted (see `state/presenters.history_row`); credits in are green with a "+",
-credits out are plain with a minus sign, so the table reads like a bank statement. Paging is
-previous/next because the service pages by cursor, not by offset.
+Rows arrive formatted (`HistoryView`, state/history_presenters.py); credits in are green with a
+"+", credits out are plain with a minus sign, so the table reads like a bank statement. Paging
+is previous/next because the service pages by cursor, not by offset. Times show in the
+viewer's zone, with UTC on hover.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import reflex as rx
 
 from credits_app import styles
-from credits_app.components.common import empty_state
+from credits_app.components.card import card, card_header
+from credits_app.components.common import empty_state, placeholder_lines
+from credits_app.components.local_time import local_time
 
 StrProp = rx.Var[str] | str
-IntProp = rx.Var[int] | int
 BoolProp = rx.Var[bool] | bool
 EventCallback = Callable[..., Any]
 
@@ -22,87 +24,76 @@ COLUMNS = ("Date", "Description", "Type", "Category", "Amount", "Balance")
 NUMERIC_COLUMNS = {"Amount", "Balance"}
 
 
+class HistoryEvents(NamedTuple):
+    """What the table's controls do; the view binds them to `HistoryState`."""
+
+    on_type_change: EventCallback
+    on_category_change: EventCallback
+    on_clear_filters: EventCallback
+    on_previous: EventCallback
+    on_next: EventCallback
+
+
+class HistoryFilters(NamedTuple):
+    """The filter values on screen and the choices each select offers."""
+
+    type_value: StrProp
+    category_value: StrProp
+    type_options: list[tuple[str, str]]  # (value, label)
+    category_options: list[tuple[str, str]]
+
+
 def credits_transaction_history(
-    rows: rx.Var[list[Any]],
-    *,
-    type_filter: StrProp,
-    category_filter: StrProp,
-    type_options: list[dict[str, str]],
-    category_options: list[dict[str, str]],
-    on_type_change: EventCallback,
-    on_category_change: EventCallback,
-    on_clear_filters: EventCallback,
-    page_number: IntProp,
-    has_previous: BoolProp,
-    has_next: BoolProp,
-    on_previous: EventCallback,
-    on_next: EventCallback,
-    filtered: BoolProp,
-    loading: BoolProp = False,
+    view: rx.Var[Any], *, filters: HistoryFilters, events: HistoryEvents, loading: BoolProp
 ) -> rx.Component:
-    """Render filters, the table (or an empty state) and the pager."""
-    return rx.box(
-        rx.vstack(
-            rx.hstack(
-                rx.vstack(
-                    rx.heading("Transactions", size=styles.SECTION_HEADING_SIZE),
-                    rx.text(
-                        "Every credit in and out of this wallet, newest first.",
-                        size=styles.BODY_SIZE,
-                        **styles.CAPTION_STYLE,
-                    ),
-                    spacing="1",
-                    align="start",
-                ),
-                rx.hstack(
-                    _filter("history-type-filter", type_filter, type_options, on_type_change),
-                    _filter(
-                        "history-category-filter",
-                        category_filter,
-                        category_options,
-                        on_category_change,
-                    ),
-                    spacing=styles.GAP_SMALL,
-                    wrap="wrap",
-                ),
-                justify="between",
-                align="end",
-                width="100%",
-                wrap="wrap",
-                spacing=styles.GAP_MEDIUM,
+    """Filters, the table (or an empty state) and the pager, from the `HistoryView`."""
+    return card(
+        card_header(
+            "Transactions",
+            "Every credit in and out of this wallet, newest first.",
+            _filter(
+                "history-type-filter",
+                "Transaction type",
+                filters.type_value,
+                filters.type_options,
+                events.on_type_change,
             ),
-            rx.cond(
-                loading,
-                _skeleton_table(),
-                rx.cond(
-                    rows.length() > 0,  # type: ignore[attr-defined]
-                    rx.fragment(_table(rows), _compact_list(rows)),
-                    _empty(filtered, on_clear_filters),
-                ),
+            _filter(
+                "history-category-filter",
+                "Category",
+                filters.category_value,
+                filters.category_options,
+                events.on_category_change,
             ),
-            _pager(page_number, has_previous, has_next, on_previous, on_next),
-            spacing=styles.GAP_MEDIUM,
-            width="100%",
         ),
+        rx.cond(
+            loading,
+            placeholder_lines(styles.SKELETON_ROWS),
+            rx.cond(
+                view.rows.length() > 0,
+                rx.fragment(_table(view.rows), _compact_list(view.rows)),
+                _empty(view.filtered, events.on_clear_filters),
+            ),
+        ),
+        _pager(view, events),
         id="history-card",
-        **styles.SURFACE_STYLE,
     )
 
 
 def _filter(
     element_id: str,
+    name: str,
     value: StrProp,
-    options: list[dict[str, str]],
+    options: list[tuple[str, str]],
     on_change: EventCallback,
 ) -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(id=element_id, min_width="170px"),
-        rx.select.content(
-            *[rx.select.item(option["label"], value=option["value"]) for option in options]
-        ),
+        rx.select.trigger(id=element_id, min_width="170px", aria_label=name, title=name),
+        rx.select.content(*[rx.select.item(label, value=option) for option, label in options]),
         value=value,
         on_change=on_change,
         size="2",
+        name=element_id,
     )
 
 
@@ -123,7 +114,7 @@ def _table(rows: rx.Var[list[Any]]) -> rx.Component:
             id="history-table",
         ),
         display=styles.WIDE_ONLY,
-        **styles.TABLE_WRAPPER_STYLE,
+        **TABLE_WRAPPER_STYLE,
     )
 
 
@@ -141,12 +132,12 @@ def _compact_list(rows: rx.Var[list[Any]]) -> rx.Component:
 def _compact_row(row: rx.Var[Any]) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.text(row["description"], size=styles.BODY_SIZE, weight="medium"),
+            rx.text(row.description, size=styles.BODY_SIZE, weight="medium"),
             rx.text(
-                row["date"],
+                local_time(row.at, row.at_utc, "date"),
                 " · ",
-                row["type_label"],
-                rx.cond(row["category_label"], " · " + row["category_label"], ""),
+                row.type_label,
+                rx.cond(row.category_label, " · " + row.category_label, ""),
                 size=styles.SMALL_SIZE,
                 **styles.CAPTION_STYLE,
             ),
@@ -155,7 +146,7 @@ def _compact_row(row: rx.Var[Any]) -> rx.Component:
         ),
         rx.vstack(
             _amount_text(row),
-            rx.text(row["balance_after"], size=styles.SMALL_SIZE, **styles.CAPTION_STYLE),
+            rx.text(row.balance_after, size=styles.SMALL_SIZE, **styles.CAPTION_STYLE),
             spacing="1",
             align="end",
         ),
@@ -170,10 +161,10 @@ def _compact_row(row: rx.Var[Any]) -> rx.Component:
 
 def _amount_text(row: rx.Var[Any]) -> rx.Component:
     return rx.text(
-        row["amount"],
+        row.amount,
         size=styles.BODY_SIZE,
         weight="medium",
-        color=rx.cond(row["is_credit"], styles.CREDIT_TEXT_COLOR, styles.DEBIT_TEXT_COLOR),
+        color=rx.cond(row.is_credit, styles.CREDIT_TEXT_COLOR, styles.DEBIT_TEXT_COLOR),
         class_name="history-amount",
         **styles.NUMBER_STYLE,
     )
@@ -183,23 +174,31 @@ def _row(row: rx.Var[Any]) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
-                rx.text(row["date"], size=styles.BODY_SIZE, white_space="nowrap"),
-                rx.text(row["time"], size=styles.SMALL_SIZE, **styles.CAPTION_STYLE),
+                rx.text(
+                    local_time(row.at, row.at_utc, "date"),
+                    size=styles.BODY_SIZE,
+                    white_space="nowrap",
+                ),
+                rx.text(
+                    local_time(row.at, row.at_utc, "time"),
+                    size=styles.SMALL_SIZE,
+                    **styles.CAPTION_STYLE,
+                ),
                 spacing="0",
             )
         ),
-        rx.table.cell(rx.text(row["description"], size=styles.BODY_SIZE)),
+        rx.table.cell(rx.text(row.description, size=styles.BODY_SIZE)),
         rx.table.cell(
             rx.badge(
-                row["type_label"],
-                color_scheme=rx.cond(row["is_credit"], styles.CREDIT_COLOR, "gray"),
+                row.type_label,
+                color_scheme=rx.cond(row.is_credit, styles.CREDIT_COLOR, "gray"),
                 variant="soft",
                 radius="full",
             )
         ),
         rx.table.cell(
             rx.text(
-                rx.cond(row["category_label"], row["category_label"], "—"),
+                rx.cond(row.category_label, row.category_label, "—"),
                 size=styles.BODY_SIZE,
                 **styles.CAPTION_STYLE,
             )
@@ -207,7 +206,7 @@ def _row(row: rx.Var[Any]) -> rx.Component:
         rx.table.cell(_amount_text(row), text_align="right"),
         rx.table.cell(
             rx.text(
-                row["balance_after"],
+                row.balance_after,
                 size=styles.BODY_SIZE,
                 **styles.CAPTION_STYLE,
                 **styles.NUMBER_STYLE,
@@ -215,16 +214,8 @@ def _row(row: rx.Var[Any]) -> rx.Component:
             text_align="right",
         ),
         class_name="history-row",
-        custom_attrs={"data-type": row["type"]},
+        custom_attrs={"data-type": row.type},
         align="center",
-    )
-
-
-def _skeleton_table() -> rx.Component:
-    return rx.vstack(
-        *[rx.skeleton(height="44px", width="100%") for _ in range(styles.SKELETON_ROWS)],
-        spacing=styles.GAP_SMALL,
-        width="100%",
     )
 
 
@@ -247,23 +238,19 @@ def _empty(filtered: BoolProp, on_clear_filters: EventCallback) -> rx.Component:
     )
 
 
-def _pager(
-    page_number: IntProp,
-    has_previous: BoolProp,
-    has_next: BoolProp,
-    on_previous: EventCallback,
-    on_next: EventCallback,
-) -> rx.Component:
+def _pager(view: rx.Var[Any], events: HistoryEvents) -> rx.Component:
     pager = rx.hstack(
-        rx.text(rx.fragment("Page ", page_number), size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
+        rx.text(
+            rx.fragment("Page ", view.page_number), size=styles.BODY_SIZE, **styles.CAPTION_STYLE
+        ),
         rx.hstack(
             rx.button(
                 rx.icon("chevron-left", size=styles.ICON_SIZE),
                 "Newer",
                 variant="soft",
                 color_scheme="gray",
-                disabled=~rx.Var.create(has_previous).bool(),
-                on_click=on_previous,
+                disabled=~view.has_previous,
+                on_click=events.on_previous,
                 id="history-previous",
             ),
             rx.button(
@@ -271,8 +258,8 @@ def _pager(
                 rx.icon("chevron-right", size=styles.ICON_SIZE),
                 variant="soft",
                 color_scheme="gray",
-                disabled=~rx.Var.create(has_next).bool(),
-                on_click=on_next,
+                disabled=~view.has_next,
+                on_click=events.on_next,
                 id="history-next",
             ),
             spacing=styles.GAP_SMALL,
@@ -282,4 +269,7 @@ def _pager(
         width="100%",
     )
     # One page only: no pager at all, rather than two disabled buttons.
-    return rx.cond(rx.Var.create(has_previous).bool() | rx.Var.create(has_next).bool(), pager)
+    return rx.cond(view.has_previous | view.has_next, pager)
+
+
+TABLE_WRAPPER_STYLE: dict[str, Any] = {"width": "100%", "overflow_x": "auto"}

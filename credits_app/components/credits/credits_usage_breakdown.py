@@ -9,9 +9,9 @@ from typing import Any
 import reflex as rx
 
 from credits_app import styles
-from credits_app.components.common import empty_state
+from credits_app.components.card import card, card_header
+from credits_app.components.common import empty_state, placeholder, placeholder_lines
 
-StrProp = rx.Var[str] | str
 BoolProp = rx.Var[bool] | bool
 
 CATEGORY_COLORS = rx.Var.create(styles.CHART_CATEGORY_COLORS)
@@ -23,58 +23,37 @@ FEATURE_ICONS = {
 }
 
 
-def credits_usage_breakdown(
-    by_category: rx.Var[list[Any]],
-    by_model: rx.Var[list[Any]],
-    by_feature: rx.Var[list[Any]],
-    *,
-    has_usage: BoolProp,
-    has_ai_usage: BoolProp,
-    ai_total: StrProp,
-    loading: BoolProp = False,
-) -> rx.Component:
+def credits_usage_breakdown(view: rx.Var[Any], *, loading: BoolProp) -> rx.Component:
     """Two cards side by side (stacked on phones): categories, and AI details."""
     return rx.grid(
-        _card(
-            "By category",
-            "Share of all credits spent in this period.",
+        card(
+            card_header("By category", "Share of all credits spent in this period."),
             rx.cond(
-                has_usage,
-                rx.vstack(rx.foreach(by_category, _category_row), spacing="3", width="100%"),
-                empty_state("chart-pie", "Nothing spent yet", "Categories appear with spending."),
-            ),
-            loading,
-            "breakdown-categories",
-        ),
-        _card(
-            "AI usage",
-            rx.fragment(ai_total, " credits on AI in this period."),
-            rx.vstack(
-                rx.grid(
-                    rx.foreach(by_feature, _feature_tile),
-                    columns=styles.FEATURE_GRID_COLUMNS,
-                    spacing="2",
-                    width="100%",
-                ),
+                loading,
+                placeholder_lines(3),
                 rx.cond(
-                    has_ai_usage,
+                    view.has_usage,
                     rx.vstack(
-                        rx.text("By model", size=styles.BODY_SIZE, weight="medium"),
-                        rx.foreach(by_model, _model_row),
-                        spacing="3",
-                        width="100%",
+                        rx.foreach(view.categories, _category_row), spacing="3", width="100%"
                     ),
-                    rx.text(
-                        "No AI charges in this period.",
-                        size=styles.BODY_SIZE,
-                        **styles.CAPTION_STYLE,
+                    empty_state(
+                        "chart-pie", "Nothing spent yet", "Categories appear with spending."
                     ),
                 ),
-                spacing=styles.GAP_MEDIUM,
-                width="100%",
             ),
-            loading,
-            "breakdown-ai",
+            id="breakdown-categories",
+        ),
+        card(
+            card_header(
+                "AI usage",
+                rx.cond(
+                    loading,
+                    placeholder("18px", "200px"),
+                    rx.text(rx.fragment(view.ai_total, " credits on AI in this period.")),
+                ),
+            ),
+            rx.cond(loading, placeholder_lines(3), _ai_details(view)),
+            id="breakdown-ai",
         ),
         columns=styles.BREAKDOWN_GRID_COLUMNS,
         spacing=styles.GAP_MEDIUM,
@@ -82,26 +61,26 @@ def credits_usage_breakdown(
     )
 
 
-def _card(
-    title: str,
-    subtitle: StrProp | rx.Component,
-    body: rx.Component,
-    loading: BoolProp,
-    element_id: str,
-) -> rx.Component:
-    return rx.box(
-        rx.vstack(
-            rx.vstack(
-                rx.heading(title, size=styles.SECTION_HEADING_SIZE),
-                rx.text(subtitle, size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
-                spacing="1",
-            ),
-            rx.skeleton(rx.box(body, width="100%"), loading=loading, width="100%"),
-            spacing=styles.GAP_MEDIUM,
+def _ai_details(view: rx.Var[Any]) -> rx.Component:
+    return rx.vstack(
+        rx.grid(
+            rx.foreach(view.features, _feature_tile),
+            columns=styles.FEATURE_GRID_COLUMNS,
+            spacing="2",
             width="100%",
         ),
-        id=element_id,
-        **styles.SURFACE_STYLE,
+        rx.cond(
+            view.has_ai_usage,
+            rx.vstack(
+                rx.text("By model", size=styles.BODY_SIZE, weight="medium"),
+                rx.foreach(view.models, _model_row),
+                spacing="3",
+                width="100%",
+            ),
+            rx.text("No AI charges in this period.", size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
+        ),
+        spacing=styles.GAP_MEDIUM,
+        width="100%",
     )
 
 
@@ -110,11 +89,9 @@ def _share_row(label: rx.Component, row: rx.Var[Any], color: Any) -> rx.Componen
         rx.hstack(
             label,
             rx.hstack(
+                rx.text(row.amount, size=styles.BODY_SIZE, weight="medium", **styles.NUMBER_STYLE),
                 rx.text(
-                    row["amount"], size=styles.BODY_SIZE, weight="medium", **styles.NUMBER_STYLE
-                ),
-                rx.text(
-                    rx.fragment(row["percent"], "%"),
+                    rx.fragment(row.percent, "%"),
                     size=styles.BODY_SIZE,
                     width="44px",
                     text_align="right",
@@ -130,12 +107,12 @@ def _share_row(label: rx.Component, row: rx.Var[Any], color: Any) -> rx.Componen
         ),
         rx.box(
             rx.box(
-                width=row["percent"].to_string() + "%",
+                width=row.percent.to_string() + "%",
                 height="100%",
                 background=color,
                 border_radius="999px",
             ),
-            **styles.SHARE_BAR_TRACK_STYLE,
+            **SHARE_BAR_TRACK_STYLE,
         ),
         spacing="1",
         width="100%",
@@ -143,10 +120,10 @@ def _share_row(label: rx.Component, row: rx.Var[Any], color: Any) -> rx.Componen
 
 
 def _category_row(row: rx.Var[Any]) -> rx.Component:
-    color = CATEGORY_COLORS[row["color_index"].to(int)]
+    color = CATEGORY_COLORS[row.color_index.to(int)]
     label = rx.hstack(
-        rx.box(background=color, **styles.LEGEND_DOT_STYLE),
-        rx.text(row["label"], size=styles.BODY_SIZE),
+        rx.box(background=color, **LEGEND_DOT_STYLE),
+        rx.text(row.label, size=styles.BODY_SIZE),
         align="center",
         spacing="2",
     )
@@ -156,7 +133,7 @@ def _category_row(row: rx.Var[Any]) -> rx.Component:
 def _model_row(row: rx.Var[Any]) -> rx.Component:
     label = rx.hstack(
         rx.icon("cpu", size=styles.SMALL_ICON_SIZE, color=styles.MUTED_TEXT_COLOR),
-        rx.code(row["label"], variant="ghost", size=styles.BODY_SIZE),
+        rx.code(row.label, variant="ghost", size=styles.BODY_SIZE),
         align="center",
         spacing="2",
     )
@@ -167,21 +144,42 @@ def _feature_tile(row: rx.Var[Any]) -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.match(
-                row["key"],
+                row.key,
                 *[
                     (key, rx.icon(icon, size=styles.SMALL_ICON_SIZE))
                     for key, icon in FEATURE_ICONS.items()
                 ],
                 rx.icon("sparkles", size=styles.SMALL_ICON_SIZE),
             ),
-            rx.text(row["label"], size=styles.SMALL_SIZE, weight="medium"),
+            rx.text(row.label, size=styles.SMALL_SIZE, weight="medium"),
             align="center",
             spacing="1",
             **styles.CAPTION_STYLE,
         ),
-        rx.text(row["amount"], size="4", weight="bold", **styles.NUMBER_STYLE),
+        rx.text(row.amount, size="4", weight="bold", **styles.NUMBER_STYLE),
         spacing="1",
         class_name="feature-tile",
-        custom_attrs={"data-feature": row["key"]},
-        **styles.FEATURE_TILE_STYLE,
+        custom_attrs={"data-feature": row.key},
+        **FEATURE_TILE_STYLE,
     )
+
+
+LEGEND_DOT_STYLE: dict[str, Any] = {
+    "width": "10px",
+    "height": "10px",
+    "min_width": "10px",
+    "border_radius": "3px",
+}
+SHARE_BAR_TRACK_STYLE: dict[str, Any] = {
+    "width": "100%",
+    "height": "6px",
+    "border_radius": "999px",
+    "background": styles.SUBTLE_BACKGROUND,
+    "overflow": "hidden",
+}
+FEATURE_TILE_STYLE: dict[str, Any] = {
+    "padding": "12px",
+    "border_radius": "10px",
+    "background": styles.SUBTLE_BACKGROUND,
+    "width": "100%",
+}

@@ -2,7 +2,8 @@
 
 Uses `rx.plotly.basic`, which loads `plotly.js-basic-dist-min` (bar, scatter, pie) instead of
 the full plotly.js: the page stays several megabytes lighter. The traces arrive ready-made
-(see `state/presenters.usage_figure`); this component only adds the shared layout.
+(state/usage_presenters.usage_figure); this component adds the look, light or dark with the
+app's colour mode. The y axis reads plain decimals ("0.8", "20", "1,000"), never SI prefixes.
 """
 
 from collections.abc import Callable
@@ -11,6 +12,8 @@ from typing import Any
 import reflex as rx
 
 from credits_app import styles
+from credits_app.components.card import card, card_header
+from credits_app.components.common import placeholder
 
 StrProp = rx.Var[str] | str
 BoolProp = rx.Var[bool] | bool
@@ -20,94 +23,63 @@ PERIODS = [("7", "7 days"), ("30", "30 days"), ("90", "90 days")]
 
 def credits_usage_chart(
     figure: rx.Var[Any],
+    view: rx.Var[Any],
     *,
-    total_used: StrProp,
     period: StrProp,
     on_period_change: Callable[[rx.Var[str]], Any],
-    has_usage: BoolProp,
-    loading: BoolProp = False,
+    loading: BoolProp,
 ) -> rx.Component:
-    """Render the chart card: title, total, period switch, and the bars (or an empty state)."""
-    return rx.box(
-        rx.vstack(
-            rx.hstack(
-                rx.vstack(
-                    rx.heading("Daily spending", size=styles.SECTION_HEADING_SIZE),
-                    rx.skeleton(
-                        rx.text(
-                            rx.fragment(total_used, " credits spent in the last ", period, " days"),
-                            size=styles.BODY_SIZE,
-                            id="usage-total",
-                            **styles.CAPTION_STYLE,
-                        ),
-                        loading=loading,
-                    ),
-                    spacing="1",
-                    align="start",
-                ),
-                rx.segmented_control.root(
-                    *[rx.segmented_control.item(label, value=value) for value, label in PERIODS],
-                    value=period,
-                    on_change=on_period_change,
-                    size="1",
-                    id="usage-period",
-                ),
-                justify="between",
-                align="start",
-                width="100%",
-                wrap="wrap",
-                spacing=styles.GAP_MEDIUM,
+    """The chart card: title, total, period switch, and the bars (or an empty state)."""
+    total = rx.cond(
+        loading,
+        placeholder("18px", "240px"),
+        rx.text(
+            rx.fragment(view.total_used, " credits spent in the last ", period, " days"),
+            size=styles.BODY_SIZE,
+            id="usage-total",
+            **styles.CAPTION_STYLE,
+        ),
+    )
+    return card(
+        card_header(
+            "Daily spending",
+            total,
+            rx.segmented_control.root(
+                *[rx.segmented_control.item(label, value=value) for value, label in PERIODS],
+                value=period,
+                on_change=on_period_change,
+                size="1",
+                id="usage-period",
+                aria_label="Period",
             ),
-            rx.skeleton(
-                rx.box(
-                    rx.cond(has_usage, _chart(figure), _no_usage()),
-                    width="100%",
-                    min_height=styles.CHART_HEIGHT,
-                ),
-                loading=loading,
-                width="100%",
-            ),
-            spacing=styles.GAP_MEDIUM,
-            width="100%",
+        ),
+        rx.cond(
+            loading,
+            placeholder(styles.CHART_HEIGHT),
+            rx.cond(view.has_usage, _chart(figure), _no_usage()),
         ),
         id="usage-chart-card",
-        **styles.SURFACE_STYLE,
     )
 
 
 def _chart(figure: rx.Var[Any]) -> rx.Component:
-    """The plot over a "loading" placeholder: Plotly arrives after first paint, and its opaque
-    paper covers the placeholder once drawn, so the card never sits empty or jumps."""
+    # template=None: the figure carries an empty template, so the page need not embed
+    # Plotly's default light and dark templates; the look is CHART_LAYOUT's.
     return rx.box(
-        rx.center(
-            rx.hstack(
-                rx.spinner(size="2"),
-                rx.text("Loading chart…", size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
-                align="center",
-                spacing="2",
-            ),
-            position="absolute",
-            inset="0",
+        rx.plotly.basic(
+            data=figure,
+            layout=rx.color_mode_cond(light=LIGHT_LAYOUT, dark=DARK_LAYOUT),
+            config=CHART_CONFIG,
+            template=None,
+            use_resize_handler=True,
+            id="usage-chart",
+            width="100%",
+            height=styles.CHART_HEIGHT,
         ),
-        rx.box(
-            # template=None: the figure carries an empty template, so the page need not embed
-            # Plotly's default light and dark templates; the look is styles.CHART_LAYOUT.
-            rx.plotly.basic(
-                data=figure,
-                layout=styles.CHART_LAYOUT,
-                config=styles.CHART_CONFIG,
-                template=None,
-                use_resize_handler=True,
-                id="usage-chart",
-                width="100%",
-                height=styles.CHART_HEIGHT,
-            ),
-            position="relative",
-            z_index="1",
-        ),
-        position="relative",
+        role="img",
+        aria_label="Daily spending by category; the same figures are listed below.",
         width="100%",
-        height=styles.CHART_HEIGHT,
+        min_height=styles.CHART_HEIGHT,
     )
 
 
@@ -131,3 +103,43 @@ def _no_usage() -> rx.Component:
         width="100%",
         id="usage-chart-empty",
     )
+
+
+def _layout(text: str, grid: str, paper: str) -> dict[str, Any]:
+    return {
+        "barmode": "stack",
+        "bargap": 0.35,
+        "autosize": True,
+        "height": 320,
+        "margin": {"l": 56, "r": 12, "t": 24, "b": 40},
+        "paper_bgcolor": paper,
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"family": styles.FONT_FAMILY, "size": styles.CHART_FONT_SIZE, "color": text},
+        "colorway": styles.CHART_CATEGORY_COLORS,
+        "hovermode": "x unified",
+        "hoverlabel": {"font": {"family": styles.FONT_FAMILY, "size": styles.CHART_FONT_SIZE}},
+        "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
+        "xaxis": {
+            "type": "date",
+            "tickformat": "%b %-d",
+            "showgrid": False,
+            "fixedrange": True,
+            "automargin": True,
+        },
+        "yaxis": {
+            "gridcolor": grid,
+            "zeroline": False,
+            "fixedrange": True,
+            "automargin": True,
+            "rangemode": "tozero",
+            "tickformat": ",.4~f",  # plain decimals: 0.8, 20, 1,000 (never 800m / 20m)
+            "title": {"text": styles.CREDITS_UNIT, "standoff": 8},
+        },
+    }
+
+
+LIGHT_LAYOUT = _layout(styles.CHART_TEXT_COLOR, styles.CHART_GRID_COLOR, styles.CHART_PAPER_COLOR)
+DARK_LAYOUT = _layout(
+    styles.CHART_DARK_TEXT_COLOR, styles.CHART_DARK_GRID_COLOR, styles.CHART_DARK_PAPER_COLOR
+)
+CHART_CONFIG: dict[str, Any] = {"displayModeBar": False, "responsive": True}

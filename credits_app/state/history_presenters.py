@@ -1,0 +1,165 @@
+"""The History tab as the table, the phone list and the detail drawer show it.
+
+Times travel as ISO 8601 UTC: the browser shows them in the viewer's own zone, with the UTC
+moment on hover (components/local_time.py). Purchase entries are named after their package as
+the rest of the app names it ("Pro package"), whatever the stored description says.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from credits_app.credits.amounts import format_balance
+from credits_app.credits.credit_service import HistoryItem
+from credits_app.state.formatting import (
+    CATEGORY_LABELS,
+    TYPE_LABELS,
+    iso_utc,
+    model_label,
+    signed_amount,
+    type_label,
+    utc_text,
+)
+
+ALL = "all"
+# Metadata keys people recognise, in the order the drawer lists them, with their labels.
+DETAIL_LABELS = {
+    "model": "Model",
+    "feature": "Feature",
+    "inputTokens": "Input tokens",
+    "outputTokens": "Output tokens",
+    "packageId": "Package",
+    "orderId": "Order",
+    "transferId": "Transfer",
+    "refundOf": "Refund of entry",
+    "lotId": "Lot",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice in a filter select: the value sent back and the label shown."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One line of the detail drawer: a label and its value as text."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One ledger entry as the history table shows it."""
+
+    id: str
+    at: str  # ISO 8601 UTC; the browser shows local time
+    at_utc: str  # "Mar 4, 2026, 14:05 UTC", on hover
+    description: str
+    type: str
+    type_label: str
+    category_label: str
+    amount: str
+    is_credit: bool
+    balance_after: str
+    details: list[Detail] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """One page of rows and where it sits in the paging."""
+
+    rows: list[HistoryRow] = field(default_factory=list)
+    page_number: int = 1
+    has_previous: bool = False
+    has_next: bool = False
+    filtered: bool = False
+
+
+def type_options() -> list[Option]:
+    """The transaction-type filter: "all" first, then every ledger entry type."""
+    return [Option(ALL, "All types")] + [Option(str(v), label) for v, label in TYPE_LABELS.items()]
+
+
+def category_options() -> list[Option]:
+    """The category filter: "all" first, then every usage category."""
+    return [Option(ALL, "All categories")] + [
+        Option(str(value), label) for value, label in CATEGORY_LABELS.items()
+    ]
+
+
+def history_row(item: HistoryItem, package_names: dict[str, str] | None = None) -> HistoryRow:
+    """A ledger entry with its labels, signed amount, UTC moment and drawer details."""
+    label = type_label(item.type)
+    return HistoryRow(
+        id=str(item.id),
+        at=iso_utc(item.created_at),
+        at_utc=utc_text(item.created_at),
+        description=_description(item, label, package_names or {}),
+        type=item.type,
+        type_label=label,
+        category_label=CATEGORY_LABELS.get(item.category or "", ""),
+        amount=signed_amount(item.amount),
+        is_credit=item.amount > 0,
+        balance_after=format_balance(item.balance_after),
+        details=entry_details(item, package_names or {}),
+    )
+
+
+def entry_details(item: HistoryItem, package_names: dict[str, str]) -> list[Detail]:
+    """The entry's metadata in words: known keys first (model, tokens…), then the rest."""
+    metadata = dict(item.metadata or {})
+    details = [Detail("Entry", f"#{item.id}")]
+    for key, label in DETAIL_LABELS.items():
+        if key in metadata:
+            details.append(Detail(label, _detail_value(key, metadata.pop(key), package_names)))
+    details.extend(Detail(key, _text(value)) for key, value in sorted(metadata.items()))
+    return details
+
+
+def history_view(
+    items: list[HistoryItem],
+    *,
+    package_names: dict[str, str],
+    page_number: int,
+    has_next: bool,
+    filtered: bool,
+) -> HistoryView:
+    """A page of history for the table."""
+    return HistoryView(
+        rows=[history_row(item, package_names) for item in items],
+        page_number=page_number,
+        has_previous=page_number > 1,
+        has_next=has_next,
+        filtered=filtered,
+    )
+
+
+def _description(item: HistoryItem, label: str, package_names: dict[str, str]) -> str:
+    package_id = (item.metadata or {}).get("packageId")
+    if item.type == "purchase" and isinstance(package_id, str) and package_id in package_names:
+        return f"{package_names[package_id]} package"
+    return item.description or label
+
+
+def _detail_value(key: str, value: Any, package_names: dict[str, str]) -> str:
+    if key == "model" and isinstance(value, str):
+        return model_label(value)
+    if key == "packageId" and isinstance(value, str):
+        return package_names.get(value, value)
+    if key in {"inputTokens", "outputTokens"} and isinstance(value, int):
+        return f"{value:,}"
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return utc_text(value)
+    return json.dumps(value, default=str)
