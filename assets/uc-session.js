@@ -20,6 +20,15 @@ window.ucSession = (() => {
   const errorMessage = async (response) => {
     try {
       const body = await response.json();
+      const wait = body?.error?.details?.retryAfterSeconds;
+      if (body?.error?.message && Number.isFinite(wait)) {
+        // Say when, in the person's own clock: "… Try again in 15 minutes (at 10:42)."
+        const at = new Date(Date.now() + wait * 1000).toLocaleTimeString([], {
+          hour: "2-digit",
+          minute: "2-digit",
+        });
+        return `${body.error.message.replace(/\.$/, "")} (at ${at}).`;
+      }
       if (body?.error?.message) return body.error.message;
     } catch (_) {
       // Not JSON: fall through to the generic message.

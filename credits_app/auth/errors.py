@@ -22,13 +22,13 @@ class InvalidCredentials(CreditsError):
 
 
 class TooManyAttempts(CreditsError):
-    """Too many failed logins for this account or address; try again later."""
+    """Too many failed logins for this account or address; says when to try again."""
 
     code = "too_many_attempts"
 
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(
-            "Too many failed sign-in attempts. Try again later.",
+            f"Too many failed sign-in attempts. Try again in {_wait_text(retry_after_seconds)}.",
             retryAfterSeconds=retry_after_seconds,
         )
         self.retry_after_seconds = retry_after_seconds
@@ -56,3 +56,11 @@ class UserNotFound(CreditsError):
 
     def __init__(self) -> None:
         super().__init__("No user with this email address.")
+
+
+def _wait_text(seconds: int) -> str:
+    """'1 minute', '15 minutes', '30 seconds': a wait rounded up, in words."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -50,8 +50,14 @@ def card_header(
 
 
 def _subtitle(subtitle: TextProp, element_id: str | None) -> rx.Component:
-    """The line under the title: nothing for "", hidden while a state string is empty."""
-    line = rx.text(subtitle, size=styles.BODY_SIZE, id=element_id, **styles.CAPTION_STYLE)
+    """The line under the title: nothing for "", hidden while a state string is empty.
+
+    A `div`, not a `p`: a component subtitle may hold a placeholder (a block), and a block in
+    a `<p>` is re-parsed by the browser, which breaks React's hydration of the whole page.
+    """
+    line = rx.text(
+        subtitle, as_="div", size=styles.BODY_SIZE, id=element_id, **styles.CAPTION_STYLE
+    )
     if isinstance(subtitle, rx.Var):
         return rx.cond(subtitle, line)
     return line if isinstance(subtitle, rx.Component) or subtitle else rx.fragment()

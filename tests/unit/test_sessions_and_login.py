@@ -271,6 +271,7 @@ def test_account_is_throttled_after_five_failures_even_for_the_right_password(
     assert blocked.value.code == "too_many_attempts"
     assert blocked.value.retry_after_seconds == (THROTTLE_WINDOW - timedelta(minutes=1)).seconds
     assert blocked.value.details == {"retryAfterSeconds": 14 * 60}
+    assert blocked.value.message.endswith("Try again in 14 minutes."), "says when, not 'later'"
     # Once the oldest failure leaves the 15-minute window, the right password works again.
     with frozen_at(T0 + THROTTLE_WINDOW + timedelta(seconds=1)):
         assert login_service.login(user.email, PASSWORD, new_address())[0] == user
