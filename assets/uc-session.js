@@ -84,3 +84,30 @@ window.ucSession = (() => {
 
   return { submit, logout, go };
 })();
+
+// Focus goes back where it came from. When a dialog or panel closes (Escape, its close
+// button), the element holding focus disappears (removed or hidden) and browsers drop focus on
+// <body>, so a keyboard user starts over at the top of the page. Remember the last focused
+// element outside any dialog, and when focus is lost because its element went away, return it.
+(() => {
+  const DIALOGS = '[role="dialog"], [role="alertdialog"], #assistant-panel';
+  let opener = null;
+  let focused = null;
+  document.addEventListener("focusin", (event) => {
+    focused = event.target;
+    if (!(event.target instanceof Element) || !event.target.closest(DIALOGS)) opener = event.target;
+  });
+  const restore = () => {
+    const lost = document.activeElement === document.body || document.activeElement === null;
+    const gone = focused && (!focused.isConnected || focused.getClientRects().length === 0);
+    // The opener may have been re-rendered meanwhile (a new node with the same id).
+    const target = opener?.isConnected ? opener : opener?.id && document.getElementById(opener.id);
+    if (lost && gone && target && target !== focused) target.focus();
+  };
+  new MutationObserver(() => requestAnimationFrame(restore)).observe(document.documentElement, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["class", "style", "hidden", "data-state"],
+  });
+})();

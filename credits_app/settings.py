@@ -1,6 +1,7 @@
 """Every environment variable the app reads, in one place (DESIGN §5)."""
 
 import os
+from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = 30  # SIGTERM: time in-flight requests get to finish
     log_format: Literal["json", "text"] = "json"  # request logs: one JSON object per line
     prometheus_multiproc_dir: str | None = None  # set when several workers share /metrics
+    # Credits every new account starts with (0 = none), granted once at sign-up.
+    signup_bonus_credits: Decimal = Decimal(0)
 
     demo_user_email: str = "demo@example.com"
     demo_user_password: str = "demo-password"

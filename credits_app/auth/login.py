@@ -21,10 +21,12 @@ from credits_app.auth.errors import InvalidCredentials, TooManyAttempts
 from credits_app.auth.passwords import hash_password, verify_password
 from credits_app.auth.sessions import IssuedToken, start_session
 from credits_app.clock import utcnow
+from credits_app.credits.credit_service import grant_personal_credits
 from credits_app.credits.errors import InvalidArgument
 from credits_app.credits.wallet_service import as_utc
 from credits_app.db import unit_of_work
 from credits_app.models import LoginAttempt, User
+from credits_app.settings import get_settings
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -39,8 +41,25 @@ def register(email: str, name: str, password: str) -> tuple[UserInfo, IssuedToke
     check_password_policy(password)
     with unit_of_work() as db:
         user = create_user(email, name, password, session=db)
+        _grant_signup_bonus(user.id, db)
         token = start_session(user.id, session=db)
     return user, token
+
+
+def _grant_signup_bonus(user_id: int, db: Session) -> None:
+    """`SIGNUP_BONUS_CREDITS` into the new wallet, in the sign-up's own transaction, once
+    (keyed by the user). A plain grant: it never expires."""
+    bonus = get_settings().signup_bonus_credits
+    if bonus <= 0:
+        return
+    grant_personal_credits(
+        user_id,
+        bonus,
+        description="Welcome bonus",
+        metadata={"reason": "signup_bonus"},
+        idempotency_key=f"signup-bonus:{user_id}",
+        session=db,
+    )
 
 
 def login(email: str, password: str, client_address: str) -> tuple[UserInfo, IssuedToken]:

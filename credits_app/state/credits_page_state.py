@@ -2,8 +2,8 @@
 
 The tab can be chosen by URL (`?tab=purchase`, which the sidebar's Billing link uses), by the
 tabs themselves, or by a "Buy credits" button. Choosing one pushes `?tab=…` onto the browser's
-history, so a reload stays on it and Back returns to the previous tab (a history move is a
-navigation, which re-runs the page's on_load and so `open_tab_from_url`).
+history, so a reload stays on it and Back returns to the previous tab (`show_tab_from_history`,
+called by components/history_listener.py).
 """
 
 import json
@@ -49,3 +49,8 @@ class CreditsPageState(rx.State):
         """Open a tab without touching the URL: for links that navigate there themselves."""
         if tab in TABS:
             self.tab = tab
+
+    @rx.event
+    def show_tab_from_history(self, tab: str) -> None:
+        """Back or Forward landed on another entry of this page: open the tab it names."""
+        self.tab = tab if tab in TABS else DEFAULT_TAB

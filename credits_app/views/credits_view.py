@@ -3,6 +3,7 @@
 import reflex as rx
 
 from credits_app import styles
+from credits_app.components.history_listener import popstate_listener
 from credits_app.state.checkout_return_state import CheckoutReturnState
 from credits_app.state.credits_page_state import CreditsPageState
 from credits_app.state.history_state import HistoryState
@@ -32,6 +33,7 @@ def credits_view() -> rx.Component:
         WalletContextState.not_found,
         not_found_view(),
         rx.vstack(
+            popstate_listener(param="tab", on_pop=CreditsPageState.show_tab_from_history),
             credits_heading(),
             credits_overview(),
             _tabs(),

@@ -201,6 +201,9 @@ def _org_switcher() -> rx.Component:
             rx.foreach(AuthState.orgs, _org_item),
             min_width="216px",
         ),
+        # Not modal: a modal menu hides the rest of the page with aria-hidden while its
+        # buttons stay focusable (axe: aria-hidden-focus).
+        modal=False,
     )
 
 
@@ -265,6 +268,7 @@ def _account_menu() -> rx.Component:
             align="end",
             min_width="200px",
         ),
+        modal=False,
     )
 
 

@@ -45,6 +45,7 @@ def test_register_buy_a_package_and_see_it_everywhere(
     expect(page.locator("#welcome-banner")).to_have_count(0)
     rows = history_rows(page)
     assert len(rows) == 1 and "Purchase" in rows[0] and "+12,000" in rows[0], rows
+    assert "Pro package" in rows[0], "named as the catalog names it, not 'pro package'"
     assert "checkout=" not in page.url, "the success query is dropped so a reload says nothing"
     screenshot(page, screenshot_dir, "purchase-2-credited")
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from pwdlib import PasswordHash
@@ -51,9 +52,12 @@ from credits_app.auth.sessions import (
     user_for_token,
 )
 from credits_app.clock import frozen_at
+from credits_app.credits.credit_service import get_history, get_personal_balance
 from credits_app.credits.errors import InvalidArgument
+from credits_app.credits.owners import WalletOwner
 from credits_app.db import unit_of_work
 from credits_app.models import AuthSession, LoginAttempt, Membership
+from credits_app.settings import get_settings
 from tests.conftest import make_org, make_user
 
 pytestmark = pytest.mark.usefixtures("any_engine")
@@ -500,3 +504,30 @@ def test_add_member_by_email_needs_a_manager(any_engine: Engine) -> None:
     with pytest.raises(OrgNotFound):
         add_member_by_email(outsider.id, org.id, new_email(), "member")  # no email probing
     assert target.id not in members_of(org.id)
+
+
+# --- sign-up bonus --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def signup_bonus(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """SIGNUP_BONUS_CREDITS set for one test (the settings are cached per process)."""
+    monkeypatch.setenv("SIGNUP_BONUS_CREDITS", "25.5")
+    get_settings.cache_clear()
+    yield "25.5"
+    monkeypatch.delenv("SIGNUP_BONUS_CREDITS")
+    get_settings.cache_clear()
+
+
+def test_a_new_account_starts_empty_unless_a_signup_bonus_is_set() -> None:
+    user = registered()
+    assert get_history(WalletOwner.user(user.id)).items == []
+
+
+def test_the_signup_bonus_is_granted_once_in_the_signup_transaction(signup_bonus: str) -> None:
+    user = registered()
+    entries = get_history(WalletOwner.user(user.id)).items
+    assert [(e.type, e.amount, e.description) for e in entries] == [
+        ("grant", Decimal(signup_bonus), "Welcome bonus")
+    ]
+    assert get_personal_balance(user.id) == Decimal(signup_bonus)

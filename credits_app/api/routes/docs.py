@@ -1,8 +1,8 @@
 """GET /api/docs: Swagger UI served entirely from this app, so the docs work offline.
 
 FastAPI's default page loads Swagger UI's script and stylesheet from a CDN; without internet
-the page stays blank ("SwaggerUIBundle is not defined"). The `swagger-ui-bundle` package ships
-those files; `mount_docs_assets` serves them under /api/docs/assets.
+the page stays blank ("SwaggerUIBundle is not defined"). `swagger-ui-bundle-v2` ships Swagger
+UI 5 (which reads FastAPI's OpenAPI 3.1); `mount_docs_assets` serves it under /api/docs/assets.
 """
 
 from fastapi import APIRouter, FastAPI

@@ -1,0 +1,168 @@
+"""axe-core on every page and dialog, signed out and in: no serious or critical violation.
+
+axe-core (from the `axe-playwright-python` package, which bundles it) runs inside the real
+page after its figures arrived, so it sees what a screen-reader or keyboard user gets. Minor
+and moderate findings are printed, not failed; serious and critical ones fail with the rule,
+the help text and the offending elements.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import BrowserContext, Page, expect
+
+from credits_app.settings import get_settings
+from tests.e2e.flows import TIMEOUT_MS, sign_in
+from tests.support.app_server import RunningApp
+
+BLOCKING_IMPACTS = {"serious", "critical"}
+AXE = Axe()
+
+
+def blocking_violations(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical violations on the page as it is now."""
+    results = AXE.run(page)
+    return [v for v in results.response["violations"] if v["impact"] in BLOCKING_IMPACTS]
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        targets = [" ".join(node["target"]) for node in violation["nodes"]][:5]
+        lines.append(f"{violation['impact']}: {violation['id']} — {violation['help']} {targets}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, where: str) -> None:
+    violations = blocking_violations(page)
+    assert not violations, f"{where}:\n{describe(violations)}"
+
+
+def signed_in(context: BrowserContext, app: RunningApp) -> None:
+    settings = get_settings()
+    sign_in(context, app.base_url, settings.demo_user_email, settings.demo_user_password)
+
+
+def loaded_credits_page(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.locator("#credits-balance")).not_to_be_empty(timeout=TIMEOUT_MS)
+
+
+@pytest.mark.parametrize(
+    ("path", "ready"),
+    [("/login", "#login-form"), ("/register", "#register-form"), ("/no/such/page", "#not-found")],
+)
+def test_signed_out_pages_have_no_serious_violations(
+    app: RunningApp, page: Page, path: str, ready: str
+) -> None:
+    page.goto(f"{app.base_url}{path}")
+    expect(page.locator(ready)).to_be_visible(timeout=TIMEOUT_MS)
+    assert_accessible(page, path)
+
+
+def open_history(page: Page) -> None:
+    page.locator("#tab-history").click()
+    expect(page.locator("#history-table .history-row").first).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def open_purchase(page: Page) -> None:
+    page.locator("#tab-purchase").click()
+    expect(page.locator("button.buy-package").first).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def open_buy_dialog(page: Page) -> None:
+    open_purchase(page)
+    page.locator("button.buy-package").first.click()
+    expect(page.locator("#buy-credits-dialog")).to_be_visible()
+
+
+def open_assistant(page: Page) -> None:
+    page.locator("#assistant-launcher").click()
+    expect(page.locator("#assistant-panel")).to_be_visible()
+
+
+def open_org_switcher(page: Page) -> None:
+    page.locator("#org-switcher").click()
+    expect(page.get_by_role("menu")).to_be_visible()
+
+
+def dark_mode(page: Page) -> None:
+    page.locator("#color-mode-toggle").click()
+    expect(page.locator("html.dark")).to_have_count(1)
+
+
+STEPS: dict[str, Callable[[Page], None]] = {
+    "usage": lambda page: None,
+    "history": open_history,
+    "purchase": open_purchase,
+    "buy dialog": open_buy_dialog,
+    "assistant": open_assistant,
+    "org switcher": open_org_switcher,
+    "dark mode": dark_mode,
+}
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_credits_page_and_its_dialogs_have_no_serious_violations(
+    app: RunningApp, context: BrowserContext, page: Page, step: str
+) -> None:
+    signed_in(context, app)
+    loaded_credits_page(page, f"{app.base_url}/credits")
+    STEPS[step](page)
+    assert_accessible(page, f"/credits, {step}")
+
+
+def test_org_credits_page_has_no_serious_violations(
+    app: RunningApp, context: BrowserContext, page: Page
+) -> None:
+    signed_in(context, app)
+    loaded_credits_page(
+        page, f"{app.base_url}/organizations/{get_settings().demo_org_slug}/credits"
+    )
+    assert_accessible(page, "org credits")
+
+
+def test_the_org_switcher_is_reachable_and_usable_by_keyboard(
+    app: RunningApp, context: BrowserContext, page: Page
+) -> None:
+    """Tab reaches the switcher, Enter opens it, arrows pick an org, Enter goes there."""
+    signed_in(context, app)
+    loaded_credits_page(page, f"{app.base_url}/credits")
+    switcher = page.locator("#org-switcher")
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        if switcher.evaluate("element => element === document.activeElement"):
+            break
+    else:
+        pytest.fail("Tab never reached the org switcher")
+    page.keyboard.press("Enter")
+    org_item = page.locator(f"#switch-org-{get_settings().demo_org_slug}")
+    expect(org_item).to_be_visible()
+    org_item.focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{app.base_url}/organizations/{get_settings().demo_org_slug}/credits")
+
+
+@pytest.mark.parametrize(
+    ("opener", "dialog"), [("buy", "#buy-credits-dialog"), ("assistant", "#assistant-panel")]
+)
+def test_escape_closes_a_dialog_and_gives_focus_back_to_what_opened_it(
+    app: RunningApp, context: BrowserContext, page: Page, opener: str, dialog: str
+) -> None:
+    signed_in(context, app)
+    loaded_credits_page(page, f"{app.base_url}/credits")
+    if opener == "buy":
+        open_purchase(page)
+        trigger = page.locator("button.buy-package").first
+    else:
+        trigger = page.locator("#assistant-launcher")
+    trigger.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(dialog)).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator(dialog)).to_be_hidden()
+    assert trigger.evaluate("element => element === document.activeElement"), (
+        "focus must return to the button that opened it, not <body>"
+    )
