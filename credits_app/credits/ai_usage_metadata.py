@@ -1,7 +1,9 @@
 """The metadata an AI charge carries, checked when it is written so reports can sum it in SQL.
 
 Any caller may spend in the `ai_usage` category (the 2Bot chat, the service API), so the keys
-below are validated on every ledger entry: a report must never trip over `"inputTokens": "x"`.
+below are validated on every `ai_usage` ledger entry: a report must never trip over
+`"inputTokens": "x"`. Other categories may use the same key names for their own purposes
+(a premium feature's `"feature": "export"`): the AI reports read only `ai_usage` entries.
 """
 
 from collections.abc import Mapping

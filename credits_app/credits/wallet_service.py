@@ -77,7 +77,8 @@ class EntryDraft:
             )
         if len(_canonical_json(self.metadata)) > MAX_METADATA_BYTES:
             raise InvalidArgument(f"Metadata must be at most {MAX_METADATA_BYTES} bytes of JSON.")
-        validate_ai_metadata(self.metadata)
+        if self.category is CreditUsageCategory.AI_USAGE:  # AI keys mean nothing elsewhere
+            validate_ai_metadata(self.metadata)
 
     def spend_units(self) -> int:
         """Units this entry spends against the monthly limit: usage counts, other debits don't."""

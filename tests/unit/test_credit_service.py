@@ -340,3 +340,23 @@ def test_balance_always_equals_the_sum_of_ledger_entries(any_engine: Engine) -> 
             .where(wallets.c.owner_id == user.id, wallets.c.owner_kind == "user")
         ).scalar_one()
     assert Decimal(total).scaleb(-4) == credits.get_personal_balance(user.id)
+
+
+def test_ai_metadata_keys_are_checked_only_on_ai_usage_entries() -> None:
+    """`feature`, `model` and token keys mean something only on AI charges: a premium feature
+    may name its own `feature`, while an `ai_usage` charge with a bad one is still refused."""
+    user = make_user()
+    credits.grant_personal_credits(user.id, "10", description="grant")
+    premium = credits.deduct_personal_credits(
+        user.id, "1", category="premium_feature", metadata={"feature": "x", "model": ""}
+    )
+    assert premium.new_balance == Decimal("9")
+    with pytest.raises(InvalidArgument):
+        credits.deduct_personal_credits(
+            user.id, "1", category="ai_usage", metadata={"feature": "x"}
+        )
+    with pytest.raises(InvalidArgument):
+        credits.deduct_personal_credits(
+            user.id, "1", category="ai_usage", metadata={"inputTokens": "x"}
+        )
+    assert credits.get_personal_balance(user.id) == Decimal("9")
