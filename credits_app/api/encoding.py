@@ -23,8 +23,9 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 class BadJsonText(json.JSONDecodeError):
-    """JSON we refuse: NaN/Infinity, NUL or lone surrogates, nesting deeper than MAX_JSON_DEPTH,
-    integers too long to convert, or bytes that are not UTF-8/16/32 at all.
+    """JSON we refuse: NaN/Infinity, a key repeated in one object, NUL or lone surrogates,
+    nesting deeper than MAX_JSON_DEPTH, integers too long to convert, or bytes that are not
+    UTF-8/16/32 at all.
 
     Being a `JSONDecodeError`, FastAPI turns it into the 400 `invalid_json` of `errors.py`.
     """
@@ -126,13 +127,29 @@ def _parse_exact(body: bytes) -> Any:
     later recursive code does not, a 500), so they are all reported as invalid JSON here.
     """
     try:
-        value = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+        value = json.loads(
+            body,
+            parse_float=Decimal,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_object_without_duplicates,
+        )
     except json.JSONDecodeError:
         raise
     except (ValueError, RecursionError) as error:
         raise BadJsonText(str(error) or type(error).__name__) from None
     _check_text(value)
     return value
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused when a key repeats: `{"amount": 1, "amount": 1000}` would
+    otherwise mean the last one, while a proxy or log in front of us may read the first."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise BadJsonText(f"The key {json.dumps(key)} appears more than once in an object.")
+        obj[key] = value
+    return obj
 
 
 def _refuse_constant(name: str) -> Any:

@@ -4,11 +4,21 @@ Amount fields are validated by the domain's own `parse_credits` (one rule, one p
 bad amount is a 400 `invalid_amount` here exactly as it is in the services.
 """
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from credits_app.auth.accounts import OrgInfo, UserInfo
@@ -24,9 +34,21 @@ from credits_app.credits.wallet_settings import BalanceOverview, WalletSettings
 CREDITS_SCHEMA = {"type": "number", "description": "Credits, exact to 4 decimal places"}
 
 
+# The only text an amount may be written as: ASCII digits, an optional minus and fraction.
+# Python's Decimal also reads Arabic-Indic and full-width digits, "1_000", " 1 ", "+1" and
+# "1e3"; the wire format does not (README, "Amounts on the wire").
+AMOUNT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
 def _positive_credits(value: Any) -> Decimal:
     if not isinstance(value, Decimal | int | str) or isinstance(value, bool):
         raise InvalidAmount("Amount must be a number.", value=repr(value))
+    if isinstance(value, str) and not AMOUNT_TEXT.fullmatch(value):
+        raise InvalidAmount(
+            "An amount written as a string must be ASCII digits with an optional '-' and "
+            'decimal fraction, like "12.5".',
+            value=value,
+        )
     amount: AmountInput = value
     return units_to_credits(parse_credits(amount))
 
@@ -56,9 +78,31 @@ CategoryIn = Annotated[
 
 
 class Body(BaseModel):
-    """camelCase on the wire, snake_case in Python."""
+    """camelCase on the wire, snake_case in Python; integers and booleans taken only as such.
+
+    Pydantic's lax mode reads `true` as the id 1, `"12"` or `12.0` as 12 and `"yes"` as True:
+    a client bug would then charge user 1 or name org 1. Every field of every body that
+    admits an integer takes only a JSON integer, and one that admits a boolean only a boolean.
+    """
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _exact_json_kinds(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is None or value is None:
+            return value
+        admits = _admitted_types(cls.model_fields[info.field_name].annotation)
+        if Any in admits:
+            return value
+        if isinstance(value, bool):
+            if bool not in admits and int in admits:
+                raise ValueError("must be an integer, not true or false")
+        elif bool in admits and not (admits & {int, str, Decimal}) and not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        elif int in admits and not isinstance(value, int) and not (admits & {str, Decimal}):
+            raise ValueError("must be a JSON integer (not a string or a fraction)")
+        return value
 
 
 # --- requests -------------------------------------------------------------------------------
@@ -319,6 +363,13 @@ class ErrorBody(Body):
 
 class ErrorOut(Body):
     error: ErrorBody
+
+
+def _admitted_types(annotation: Any) -> set[Any]:
+    """The plain types a field annotation admits: `int | None` -> {int, NoneType}."""
+    if get_origin(annotation) in (Union, UnionType):
+        return set().union(*(_admitted_types(arg) for arg in get_args(annotation)))
+    return {annotation}
 
 
 def _floats_for_decimals(value: Any) -> Any:

@@ -830,7 +830,124 @@ ANONYMOUS_CASES = [
     Bad("register-not-json", "POST", REGISTER, "email=a@b.c", 400, "invalid_json", "none"),
 ]
 
-ALL_CASES = SERVICE_CASES + USER_CASES + ANONYMOUS_CASES
+CHAT = "/api/2bot-ai/chat"
+CHAT_MESSAGES = '"messages":[{"role":"user","content":"hi"}]'
+
+
+def loose_amount(case_id: str, amount: str) -> Bad:
+    """An amount string that Python's Decimal would read but the wire format refuses."""
+    return Bad(case_id, "POST", DEDUCT, deduct(amount), 400, "invalid_amount", "service")
+
+
+# Issue 11, finding 4: booleans are never ids or amounts, numeric strings are ASCII
+# `-?[0-9]+(\.[0-9]+)?` only, ids are JSON integers only, and duplicate keys are refused.
+LOOSE_CASES = [
+    Bad(
+        "wallet-id-true",
+        "POST",
+        DEDUCT,
+        deduct(wallet='{"type":"user","id":true}'),
+        422,
+        "validation_error",
+        "service",
+    ),
+    Bad(
+        "wallet-id-false",
+        "POST",
+        DEDUCT,
+        deduct(wallet='{"type":"org","id":false}'),
+        422,
+        "validation_error",
+        "service",
+    ),
+    Bad(
+        "wallet-id-numeric-string",
+        "POST",
+        DEDUCT,
+        deduct(wallet='{"type":"user","id":"@USER@"}'),
+        422,
+        "validation_error",
+        "service",
+    ),
+    Bad(
+        "wallet-id-fraction-zero",
+        "POST",
+        DEDUCT,
+        deduct(wallet='{"type":"user","id":@USER@.0}'),
+        422,
+        "validation_error",
+        "service",
+    ),
+    Bad(
+        "chat-org-id-true",
+        "POST",
+        CHAT,
+        "{" + CHAT_MESSAGES + ',"orgId":true}',
+        422,
+        "validation_error",
+    ),
+    Bad(
+        "chat-org-id-string",
+        "POST",
+        CHAT,
+        "{" + CHAT_MESSAGES + ',"orgId":"@ORG@"}',
+        422,
+        "validation_error",
+    ),
+    loose_amount("amount-arabic-indic-digit", '"\u0663"'),
+    loose_amount("amount-fullwidth-digits", '"\uff11\uff12"'),
+    loose_amount("amount-underscore", '"1_000"'),
+    loose_amount("amount-plus-sign", '"+1"'),
+    loose_amount("amount-padded-string", '" 1 "'),
+    loose_amount("amount-string-exponent", '"1e1"'),
+    loose_amount("amount-string-leading-dot", '".5"'),
+    loose_amount("amount-string-trailing-dot", '"5."'),
+    Bad(
+        "settings-threshold-true",
+        "PATCH",
+        "/api/credits/settings",
+        '{"lowThreshold":true}',
+        400,
+        "invalid_amount",
+    ),
+    Bad(
+        "duplicate-amount-key",
+        "POST",
+        DEDUCT,
+        deduct("1", extra=',"amount":2'),
+        400,
+        "invalid_json",
+        "service",
+    ),
+    Bad(
+        "duplicate-nested-wallet-id",
+        "POST",
+        DEDUCT,
+        deduct(wallet='{"type":"user","id":@USER@,"id":@USER@}'),
+        400,
+        "invalid_json",
+        "service",
+    ),
+    Bad(
+        "duplicate-key-in-metadata",
+        "POST",
+        DEDUCT,
+        deduct(extra=',"metadata":{"a":1,"a":1}'),
+        400,
+        "invalid_json",
+        "service",
+    ),
+    Bad(
+        "settings-duplicate-key",
+        "PATCH",
+        "/api/credits/settings",
+        '{"lowThreshold":5,"lowThreshold":6}',
+        400,
+        "invalid_json",
+    ),
+]
+
+ALL_CASES = SERVICE_CASES + USER_CASES + ANONYMOUS_CASES + LOOSE_CASES
 
 
 @pytest.fixture(scope="module")
