@@ -17,7 +17,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 run: $(VENV)/.installed  ## Migrate, load demo data and serve the app on http://localhost:$(PORT)
 	$(PY) -m credits_app migrate
 	$(PY) -m credits_app load-demo
-	$(VENV)/bin/reflex run --env prod --backend-port $(PORT)
+	STRIPE_SIMULATOR=true $(VENV)/bin/reflex run --env prod --backend-port $(PORT)
 
 test: lint unit e2e  ## Lint, type-check, unit + integration tests, then the browser tests
 

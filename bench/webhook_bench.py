@@ -40,10 +40,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:  # `python bench/webhook_bench.py` puts bench/ first, not us
     sys.path.insert(0, str(PROJECT_ROOT))
 
-# The local simulator, never real Stripe: drop any key before the settings are first read (the
-# spawned workers inherit this environment). A key in .env is caught by `require_simulator`.
+# The local simulator, never real Stripe: drop any key and opt into the simulator before the
+# settings are first read (the spawned workers inherit this environment). A key in .env is
+# caught by `require_simulator`.
 for _name in ("STRIPE_SECRET_KEY", "STRIPE_API_BASE"):
     os.environ.pop(_name, None)
+os.environ["STRIPE_SIMULATOR"] = "true"
 
 from bench.ledger_bench import admin_engine, build_schema  # noqa: E402  (after the sys.path fix)
 from tests.support.databases import scratch_postgres_database  # noqa: E402

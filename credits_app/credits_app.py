@@ -7,6 +7,7 @@ import reflex as rx
 
 from credits_app import styles
 from credits_app.api import api
+from credits_app.billing.stripe_gateway import warn_if_simulator_enabled
 from credits_app.components.connection_banner import connection_banner
 from credits_app.db import get_engine
 from credits_app.jobs.embedded import embedded_worker
@@ -39,3 +40,5 @@ app.register_lifespan_task(_release_database_on_shutdown)
 app.register_lifespan_task(embedded_worker)
 # "Reconnecting…" instead of Reflex's developer toast about the websocket (stateful pages only).
 app.app_wraps[(5, "Overlay")] = lambda stateful: connection_banner() if stateful else None
+
+warn_if_simulator_enabled()  # every worker says it, loudly, at startup

@@ -236,6 +236,7 @@ class Purchase(SQLModel, table=True):
         CheckConstraint(f"owner_kind IN ({sql_in_list(OwnerKind)})", name="owner_kind_known"),
         CheckConstraint("credits > 0 AND price_minor > 0", name="amounts_positive"),
         Index("ix_purchases_owner", "owner_kind", "owner_id", "created_at"),
+        Index("ix_purchases_buyer", "buyer_user_id", "created_at"),  # the per-hour cap
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -479,3 +480,30 @@ class EmailPreference(SQLModel, table=True):
     events: list[str] = Field(default_factory=list, sa_column=Column(JsonDocument, nullable=False))
     unsubscribe_token: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     updated_at: datetime = _timestamp_column()
+
+
+class AppSecret(SQLModel, table=True):
+    """A secret the app generates for itself once per database (e.g. the Stripe simulator's
+    webhook signing secret): random, never a constant in the source, shared by every instance
+    that uses the database."""
+
+    __tablename__ = "app_secrets"
+
+    name: str = Field(sa_column=Column(String(64), primary_key=True))
+    value: str = Field(max_length=255)
+    created_at: datetime = _timestamp_column()
+
+
+class StripeWebhookProblem(SQLModel, table=True):
+    """A signed Stripe delivery we can never handle (malformed event, a session Stripe does not
+    know): recorded for an operator and acknowledged, so Stripe does not retry it for days."""
+
+    __tablename__ = "stripe_webhook_problems"
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    event_id: str | None = Field(default=None, max_length=255)
+    event_type: str | None = Field(default=None, max_length=100)
+    code: str = Field(max_length=64)
+    message: str = Field(max_length=500)
+    payload_sha256: str = Field(max_length=64)
+    received_at: datetime = _timestamp_column()

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
+    # The local checkout simulator, only when asked for (`make run` and the tests do) and only
+    # while no STRIPE_SECRET_KEY is set: without both, purchases are 503 payments_not_configured.
+    stripe_simulator: bool = False
     app_base_url: str = "http://localhost:3000"
     ai_base_url: str | None = None
     ai_api_key: str | None = None

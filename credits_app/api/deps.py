@@ -62,11 +62,25 @@ def session_token(request: Request) -> str | None:
 
 def current_user(request: Request) -> UserInfo:
     """The signed-in user, or 401; enforces CSRF on cookie-authenticated writes."""
+    return _signed_in(request, request.headers.get(CSRF_HEADER, ""))
+
+
+def form_poster(request: Request, form_csrf_token: str | None) -> UserInfo:
+    """The signed-in user of a plain HTML form post (a server-rendered page, not the SPA).
+
+    The same double-submit rule as `current_user`, except that a form cannot set headers: the
+    page renders the CSRF cookie's value into a hidden field and the post sends it back.
+    """
+    given = request.headers.get(CSRF_HEADER) or form_csrf_token or ""
+    return _signed_in(request, given)
+
+
+def _signed_in(request: Request, csrf_given: str) -> UserInfo:
     token = bearer_token(request)
     if token is None:
         token = request.cookies.get(SESSION_COOKIE)
         if token and request.method not in SAFE_METHODS:
-            _require_csrf_header(request)
+            _require_csrf(request, csrf_given)
     if not token:
         raise NotAuthenticated()
     return user_for_token(token)
@@ -114,8 +128,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _require_csrf_header(request: Request) -> None:
+def _require_csrf(request: Request, given: str) -> None:
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    header = request.headers.get(CSRF_HEADER, "")
-    if not cookie or not hmac.compare_digest(cookie.encode(), header.encode()):
+    if not cookie or not hmac.compare_digest(cookie.encode(), given.encode()):
         raise CsrfFailed()

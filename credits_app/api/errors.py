@@ -48,6 +48,7 @@ STATUS_BY_CODE = {
     "payment_provider_error": 502,
     "ai_provider_error": 502,
     "stripe_not_configured": 503,
+    "payments_not_configured": 503,
 }
 CODE_BY_HTTP_STATUS = {
     400: "bad_request",

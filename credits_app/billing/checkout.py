@@ -44,9 +44,10 @@ def start_checkout(
 ) -> CheckoutStarted:
     """Create the pending purchase and its Checkout Session; `return_path` is the credits page."""
     package = get_active_package(package_id)
+    client = stripe_client()  # before any row: unconfigured payments write nothing
     purchase_id = _create_pending_purchase(buyer_user_id, owner, package)
     try:
-        session = stripe_client().v1.checkout.sessions.create(
+        session = client.v1.checkout.sessions.create(
             params=checkout_session_params(purchase_id, package, owner, return_path),  # type: ignore[arg-type]
             options={"idempotency_key": checkout_idempotency_key(purchase_id)},
         )

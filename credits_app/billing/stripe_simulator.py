@@ -1,10 +1,12 @@
 """The local Stripe simulator: a small fake of Stripe's Checkout Session API, in Stripe's format.
 
-Used only when no `STRIPE_SECRET_KEY` is set (the embedded default) and by the tests' fake
-Stripe server. It answers what our code asks of Stripe (create and retrieve Checkout Sessions,
-with idempotency keys) in Stripe's wire format: form-encoded requests, JSON objects back. The
-"Pay" button signs a real `checkout.session.completed` event with the webhook secret and hands
-it to the same webhook handler Stripe's deliveries reach. Test mode only: no money moves.
+Used only when opted into (`STRIPE_SIMULATOR=true`, which `make run` sets) while no
+`STRIPE_SECRET_KEY` is set, and by the tests' fake Stripe server. It answers what our code asks
+of Stripe (create and retrieve Checkout Sessions, with idempotency keys) in Stripe's wire
+format: form-encoded requests, JSON objects back. The "Pay" button, for the purchase's own
+buyer only, signs a real `checkout.session.completed` event with this database's random
+webhook secret and hands it to the same webhook handler Stripe's deliveries reach.
+Test mode only: no money moves.
 """
 
 import json
@@ -18,6 +20,7 @@ import stripe
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from credits_app.billing.purchase_lookup import find_purchase_by_session
 from credits_app.billing.stripe_gateway import webhook_secret
 from credits_app.db import unit_of_work
 from credits_app.models import SimulatedCheckoutSession
@@ -84,11 +87,26 @@ def complete_session(session_id: str, *, paid: bool = True) -> dict[str, Any]:
         return session_object(row)
 
 
-def pay_and_notify(session_id: str) -> str:
+def require_buyer(session_id: str, user_id: int) -> None:
+    """`LookupError` unless the session is open and opened by `user_id`'s own purchase.
+
+    Someone else's session looks exactly like one that does not exist (never reveal it).
+    """
+    purchase = find_purchase_by_session(session_id)
+    session = find_session(session_id)
+    if purchase is None or purchase.buyer_user_id != user_id:
+        raise LookupError(session_id)
+    if session is None or session["status"] != "open":
+        raise LookupError(session_id)
+
+
+def pay_and_notify(session_id: str, payer_user_id: int) -> str:
     """The simulator's Pay button: complete the session, deliver the signed event, return the
-    success URL. The event goes through the real webhook verification and fulfillment."""
+    success URL. The event goes through the real webhook verification and fulfillment.
+    Only the purchase's own buyer may pay (`LookupError` for anyone else)."""
     from credits_app.billing.webhooks import handle_stripe_webhook
 
+    require_buyer(session_id, payer_user_id)
     session = complete_session(session_id)
     payload, header = signed_event("checkout.session.completed", session, webhook_secret())
     handle_stripe_webhook(payload, header)

@@ -66,6 +66,7 @@ def app(demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     port = free_port()
     env = {
         "SERVICE_API_KEY": SERVICE_KEY,
+        "STRIPE_SIMULATOR": "true",
         "APP_BASE_URL": f"http://localhost:{port}",
         "BALANCE_REFRESH_SECONDS": str(BALANCE_REFRESH_SECONDS),
     }

@@ -1,9 +1,9 @@
 """Real app processes (`reflex run --env prod --backend-only`) shared by the API tests.
 
-`api_server` runs without a Stripe key (the built-in checkout simulator) and without an AI
-provider (the demo model); `stripe_api` runs the real stripe-python client against a local fake
-Stripe server; `ai_api_server` sends chats to a local fake OpenAI-compatible server. All three
-use the same database.
+`api_server` runs without a Stripe key (the built-in checkout simulator, opted into with
+STRIPE_SIMULATOR=true) and without an AI provider (the demo model); `stripe_api` runs the real
+stripe-python client against a local fake Stripe server; `ai_api_server` sends chats to a local
+fake OpenAI-compatible server. All three use the same database.
 
 It runs on the session's Postgres database when TEST_DATABASE_URL is set (always in CI), else
 on a SQLite file. Tests isolate themselves by registering their own users and orgs. Test setup
@@ -50,10 +50,10 @@ def api_server(
 ) -> Iterator[RunningApp]:
     """The backend with the service API enabled, on Postgres when configured.
 
-    No Stripe key: purchases go to the built-in checkout simulator.
+    No Stripe key and STRIPE_SIMULATOR=true: purchases go to the built-in checkout simulator.
     """
     directory = tmp_path_factory.mktemp("api-server")
-    env = {"SERVICE_API_KEY": SERVICE_KEY}
+    env = {"SERVICE_API_KEY": SERVICE_KEY, "STRIPE_SIMULATOR": "true"}
     with running_app(api_database_url, directory, backend_only=True, env=env) as app:
         yield app
 

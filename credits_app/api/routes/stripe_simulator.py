@@ -1,27 +1,34 @@
-"""The local checkout simulator's pages (embedded default only; 404 once a Stripe key is set).
+"""The local checkout simulator's pages (STRIPE_SIMULATOR=true only; 404 otherwise or once a
+Stripe key is set).
 
-A plain server-rendered page, deliberately unlike the app, that says it is test mode. "Pay"
-completes the simulated session and delivers a signed event to the real webhook code; "Cancel"
-returns to the cancel URL, as Stripe's own page would.
+A plain server-rendered page, deliberately unlike the app, that says it is test mode. The page
+and "Pay" are for the purchase's own signed-in buyer only (401 signed out, 404 for anyone else,
+as if it did not exist); a cookie-signed Pay must send back the CSRF token the page put in its
+form. "Pay" completes the simulated session and delivers a signed event to the real webhook
+code; "Cancel" returns to the cancel URL, as Stripe's own page would.
 """
 
 from html import escape
 from typing import Any
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from credits_app.api.deps import current_user, form_poster
+from credits_app.auth.sessions import CSRF_COOKIE
 from credits_app.billing.stripe_gateway import simulator_enabled
-from credits_app.billing.stripe_simulator import find_session, pay_and_notify
+from credits_app.billing.stripe_simulator import find_session, pay_and_notify, require_buyer
 
 router = APIRouter(include_in_schema=False)
 PREFIX = "/stripe-simulator/checkout/{session_id}"
+CSRF_FIELD = "csrfToken"
 
 
 class SimulatorUnavailable(HTTPException):
-    """No such simulated session, or the simulator is off because a real key is configured.
+    """No such simulated session (or not yours), or the simulator is off.
 
     A plain HTTP 404 (answered as code `not_found` by the API's one error handler): as a domain
     error with an unmapped code it used to come back as 400, and a 404 is what a page that
@@ -29,24 +36,30 @@ class SimulatorUnavailable(HTTPException):
     """
 
     def __init__(self) -> None:
-        message = "No such test checkout (the simulator only runs without a Stripe key)."
+        message = "No such test checkout (the simulator runs only with STRIPE_SIMULATOR=true)."
         super().__init__(status_code=404, detail=message)
 
 
 @router.get(PREFIX, response_class=HTMLResponse)
-def checkout_page(session_id: str) -> HTMLResponse:
-    """The test-mode checkout page for one session."""
+def checkout_page(session_id: str, request: Request) -> HTMLResponse:
+    """The test-mode checkout page for one session, shown to its buyer."""
     session = _open_session(session_id)
+    _require_buyer(session_id, current_user(request).id)
     item = escape(str((session["line_items_summary"] or ["Credits"])[0]))
     price = f"{session['amount_total'] / 100:,.2f} {escape(str(session['currency'])).upper()}"
-    return HTMLResponse(_PAGE.format(item=item, price=price, session_id=escape(session_id)))
+    csrf = escape(request.cookies.get(CSRF_COOKIE, ""), quote=True)
+    page = _PAGE.format(
+        item=item, price=price, session_id=escape(session_id), field=CSRF_FIELD, csrf=csrf
+    )
+    return HTMLResponse(page)
 
 
 @router.post(PREFIX + "/pay")
-async def pay(session_id: str) -> RedirectResponse:
+async def pay(session_id: str, request: Request) -> RedirectResponse:
     """Complete the payment and go to the success URL (the credits are already booked)."""
-    _open_session(session_id)
-    success_url = await run_in_threadpool(pay_and_notify, session_id)
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    form_token = next(iter(form.get(CSRF_FIELD, [])), None)
+    success_url = await run_in_threadpool(_pay, session_id, request, form_token)
     return RedirectResponse(success_url, status_code=303)
 
 
@@ -56,11 +69,27 @@ def cancel(session_id: str) -> RedirectResponse:
     return RedirectResponse(str(_open_session(session_id)["cancel_url"]), status_code=303)
 
 
+def _pay(session_id: str, request: Request, form_token: str | None) -> str:
+    _open_session(session_id)
+    payer = form_poster(request, form_token)
+    try:
+        return pay_and_notify(session_id, payer.id)
+    except LookupError:
+        raise SimulatorUnavailable() from None
+
+
 def _open_session(session_id: str) -> dict[str, Any]:
     session = find_session(session_id) if simulator_enabled() else None
     if session is None or session["status"] != "open":
         raise SimulatorUnavailable()
     return session
+
+
+def _require_buyer(session_id: str, user_id: int) -> None:
+    try:
+        require_buyer(session_id, user_id)
+    except LookupError:
+        raise SimulatorUnavailable() from None
 
 
 _PAGE = """<!doctype html>
@@ -81,8 +110,10 @@ _PAGE = """<!doctype html>
 <body><div class="banner" role="alert">Test mode — no real payment</div>
 <main><h1>Checkout</h1><p>{item}</p><div class="price">{price}</div>
 <form method="post" action="/api/stripe-simulator/checkout/{session_id}/pay">
+<input type="hidden" name="{field}" value="{csrf}">
 <button class="pay" type="submit">Pay (test)</button></form>
 <form method="post" action="/api/stripe-simulator/checkout/{session_id}/cancel">
 <button class="cancel" type="submit">Cancel</button></form>
-<small>Local Stripe simulator: no card is charged. Set STRIPE_SECRET_KEY to use real Stripe.</small>
+<small>Local Stripe simulator: no card is charged. Set STRIPE_SECRET_KEY (and unset
+STRIPE_SIMULATOR) to use real Stripe.</small>
 </main></body></html>"""
