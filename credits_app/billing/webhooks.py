@@ -3,11 +3,17 @@
 Stripe delivers at least once and in any order. Every handler is idempotent on its own
 (fulfillment is exactly-once, refunds are cumulative, status changes only move forward), and
 handled event ids are recorded so a redelivery is acknowledged without work.
+
+The body is checked before anything is done with it: a signed delivery that is not a
+well-formed event of ours is a permanent problem (`webhook_problems.py`), recorded and answered
+2xx; only a transient failure (Stripe unreachable) is answered 5xx so Stripe retries it.
 """
 
+import json
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import stripe
@@ -22,6 +28,12 @@ from credits_app.billing.fulfillment import (
 )
 from credits_app.billing.refunds import apply_charge_refund, close_dispute, hold_for_dispute
 from credits_app.billing.stripe_gateway import webhook_secret
+from credits_app.billing.webhook_problems import (
+    MAX_EVENT_ID_LENGTH,
+    MAX_EVENT_TYPE_LENGTH,
+    WebhookProblem,
+    record_problem,
+)
 from credits_app.clock import utcnow
 from credits_app.credits.errors import CreditsError
 from credits_app.db import unit_of_work
@@ -30,6 +42,7 @@ from credits_app.models import Purchase, StripeEvent
 logger = logging.getLogger(__name__)
 
 TOLERANCE_SECONDS = 300
+MAX_STRIPE_AMOUNT = 10**12  # far above any real charge, far below BIGINT
 
 
 class InvalidWebhook(CreditsError):
@@ -38,31 +51,82 @@ class InvalidWebhook(CreditsError):
     code = "invalid_signature"
 
 
+@dataclass(frozen=True)
+class StripeEventBody:
+    """The parts of a Stripe `event` we use, checked: a usable id and type, an object."""
+
+    id: str
+    type: str
+    object: dict[str, Any]
+
+
 def handle_stripe_webhook(payload: bytes, signature_header: str | None) -> str:
     """Verify and handle one delivery; returns what happened (for logs and the response)."""
-    event = verified_event(payload, signature_header)
-    with unit_of_work() as db:
-        if db.get(StripeEvent, event.id) is not None:
+    verify_signature(payload, signature_header)
+    try:
+        event = parse_event(payload)
+        if _already_handled(event.id):
             return "duplicate"
-    outcome = _dispatch(event)
+        outcome = _dispatch(event)
+    except WebhookProblem as problem:
+        if problem.event_id is not None and _already_handled(problem.event_id):
+            return "duplicate"
+        return record_problem(payload, problem)
     _remember(event, outcome)
     return outcome
 
 
-def verified_event(payload: bytes, signature_header: str | None) -> stripe.Event:
+def _already_handled(event_id: str) -> bool:
+    with unit_of_work() as db:
+        return db.get(StripeEvent, event_id) is not None
+
+
+def verify_signature(payload: bytes, signature_header: str | None) -> None:
     """stripe-python's own signature and staleness check, plus a refusal of future timestamps."""
     if not signature_header:
         raise InvalidWebhook("Missing Stripe-Signature header.")
     _refuse_future_timestamp(signature_header)
     try:
-        event: stripe.Event = stripe.Webhook.construct_event(
+        stripe.WebhookSignature.verify_header(
             payload, signature_header, webhook_secret(), tolerance=TOLERANCE_SECONDS
         )
-        return event
     except stripe.SignatureVerificationError as error:
         raise InvalidWebhook(f"Signature verification failed: {error.user_message}") from None
-    except ValueError:
-        raise InvalidWebhook("The body is not a Stripe event.") from None
+    except UnicodeDecodeError:
+        raise InvalidWebhook("The body is not UTF-8 text.") from None
+
+
+def parse_event(payload: bytes) -> StripeEventBody:
+    """The signed body as an event, or `WebhookProblem` saying what is wrong with it."""
+    try:
+        body = json.loads(payload)
+    except (ValueError, RecursionError):
+        raise WebhookProblem("not_json", "The signed body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise WebhookProblem("not_an_event", f"The signed body is a JSON {type(body).__name__}.")
+    event_id, event_type, data = body.get("id"), body.get("type"), body.get("data")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= MAX_EVENT_ID_LENGTH:
+        raise WebhookProblem(
+            "invalid_event_id",
+            f"The event id must be 1 to {MAX_EVENT_ID_LENGTH} characters: {_excerpt(event_id)}",
+        )
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= MAX_EVENT_TYPE_LENGTH:
+        raise WebhookProblem(
+            "invalid_event_type", f"Bad event type: {_excerpt(event_type)}", event_id=event_id
+        )
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise WebhookProblem(
+            "invalid_data",
+            "The event has no `data.object` object.",
+            event_id=event_id,
+            event_type=event_type,
+        )
+    return StripeEventBody(event_id, event_type, data["object"])
+
+
+def _excerpt(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:60]}… ({len(text)} characters)"
 
 
 def _refuse_future_timestamp(header: str) -> None:
@@ -73,36 +137,64 @@ def _refuse_future_timestamp(header: str) -> None:
         raise InvalidWebhook("The signature timestamp is in the future.")
 
 
-def _dispatch(event: stripe.Event) -> str:
+def _dispatch(event: StripeEventBody) -> str:
     handler = HANDLERS.get(event.type)
     if handler is None:
         return "ignored"
     try:
-        return handler(event.data.object.to_dict())
+        return handler(event.object)
+    except WebhookProblem as problem:
+        problem.event_id, problem.event_type = event.id, event.type
+        raise
     except PurchaseMismatch as error:
         return f"rejected: {error.code}"
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:  # Stripe does not know it: no retry will change that
+            message = f"Stripe: {error.user_message}"
+            raise WebhookProblem(
+                "unknown_session", message, event_id=event.id, event_type=event.type
+            ) from None
+        raise PaymentProviderError(f"Stripe refused the request: {error.user_message}") from None
     except stripe.StripeError as error:  # Stripe unreachable: answer 5xx so Stripe retries
         raise PaymentProviderError(f"Could not reach Stripe: {error.user_message}") from None
 
 
-def _checkout_completed(session: Any) -> str:
+def _text(obj: dict[str, Any], key: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_EVENT_ID_LENGTH:
+        raise WebhookProblem("invalid_object", f"`data.object.{key}` must be an id string.")
+    return value
+
+
+def _amount(obj: dict[str, Any], key: str) -> int:
+    value = obj.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WebhookProblem("invalid_object", f"`data.object.{key}` must be an integer.")
+    if not 0 <= value <= MAX_STRIPE_AMOUNT:
+        raise WebhookProblem("invalid_object", f"`data.object.{key}` is out of range.")
+    return value
+
+
+def _checkout_completed(session: dict[str, Any]) -> str:
+    session_id = _text(session, "id")
     if session.get("payment_status") != "paid":
         return "awaiting_payment"  # async methods: wait for async_payment_succeeded
-    return fulfill_checkout_session(session["id"]).value
+    return fulfill_checkout_session(session_id).value
 
 
-def _async_payment_succeeded(session: Any) -> str:
-    return fulfill_checkout_session(session["id"]).value
+def _async_payment_succeeded(session: dict[str, Any]) -> str:
+    return fulfill_checkout_session(_text(session, "id")).value
 
 
-def _mark(status: str) -> Callable[[Any], str]:
+def _mark(status: str) -> Callable[[dict[str, Any]], str]:
     """Failed/expired sessions: the pending purchase records it; a fulfilled one never moves."""
 
-    def handle(session: Any) -> str:
+    def handle(session: dict[str, Any]) -> str:
+        session_id = _text(session, "id")
         with unit_of_work() as db:
             purchase = db.exec(  # locked: a racing fulfillment must not be overwritten
                 select(Purchase)
-                .where(col(Purchase.stripe_session_id) == session["id"])
+                .where(col(Purchase.stripe_session_id) == session_id)
                 .with_for_update()
             ).first()
             if purchase is None or purchase.status != "pending":
@@ -115,28 +207,31 @@ def _mark(status: str) -> Callable[[Any], str]:
     return handle
 
 
-def _charge_refunded(charge: Any) -> str:
+def _charge_refunded(charge: dict[str, Any]) -> str:
+    amount_refunded = _amount(charge, "amount_refunded")
     intent = charge.get("payment_intent")
     if not isinstance(intent, str):
         return FulfillmentOutcome.UNKNOWN_PURCHASE.value
-    return apply_charge_refund(intent, int(charge["amount_refunded"])).value
+    return apply_charge_refund(intent, amount_refunded).value
 
 
-def _dispute_created(dispute: Any) -> str:
+def _dispute_created(dispute: dict[str, Any]) -> str:
+    dispute_id, amount = _text(dispute, "id"), _amount(dispute, "amount")
     intent = dispute.get("payment_intent")
     if not isinstance(intent, str):
         return "ignored"
-    return hold_for_dispute(intent, dispute["id"], int(dispute["amount"])).value
+    return hold_for_dispute(intent, dispute_id, amount).value
 
 
-def _dispute_closed(dispute: Any) -> str:
+def _dispute_closed(dispute: dict[str, Any]) -> str:
+    dispute_id = _text(dispute, "id")
     intent = dispute.get("payment_intent")
     if not isinstance(intent, str):
         return "ignored"
-    return close_dispute(intent, dispute["id"], won=dispute.get("status") == "won").value
+    return close_dispute(intent, dispute_id, won=dispute.get("status") == "won").value
 
 
-HANDLERS: dict[str, Callable[[Any], str]] = {
+HANDLERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "checkout.session.completed": _checkout_completed,
     "checkout.session.async_payment_succeeded": _async_payment_succeeded,
     "checkout.session.async_payment_failed": _mark("failed"),
@@ -147,7 +242,7 @@ HANDLERS: dict[str, Callable[[Any], str]] = {
 }
 
 
-def _remember(event: stripe.Event, outcome: str) -> None:
+def _remember(event: StripeEventBody, outcome: str) -> None:
     try:
         with unit_of_work() as db:
             db.add(StripeEvent(id=event.id, type=event.type, outcome=outcome[:100]))

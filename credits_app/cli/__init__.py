@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import ArgumentError
 
-from credits_app.cli import accounts, export, jobs, maintenance, packages, serve, wallets
+from credits_app.cli import (
+    accounts,
+    export,
+    jobs,
+    maintenance,
+    packages,
+    serve,
+    wallets,
+    webhooks,
+)
 from credits_app.cli.common import fail
 from credits_app.db import make_engine, use_engine
 
@@ -52,3 +61,4 @@ app.command()(serve.serve)
 app.add_typer(packages.app, name="packages")
 app.command()(jobs.worker)
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(webhooks.app, name="webhooks")

@@ -7,21 +7,29 @@ twice (Lago #2243, Pay #371, opencode #28402) and a refund must take the credits
 (elizaOS #10920), without ever driving a balance negative.
 """
 
+import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+import stripe
+from sqlalchemy import func
+from sqlmodel import col, select
+from typer.testing import CliRunner
 
 from credits_app.billing.webhooks import handle_stripe_webhook
+from credits_app.cli import app as cli_app
 from credits_app.credits import credit_service
 from credits_app.credits.categories import TransactionType
 from credits_app.credits.wallet_service import WalletOwner
-from credits_app.models import Purchase
+from credits_app.db import unit_of_work
+from credits_app.models import Purchase, StripeWebhookProblem
 from tests.support.api_client import ApiClient, ApiUser, assert_error
 from tests.support.app_server import RunningApp
-from tests.support.fake_stripe_server import FakeStripeServer
+from tests.support.fake_stripe_server import FAKE_WEBHOOK_SECRET, FakeStripeServer
 from tests.support.stripe_events import (
     UNITS_PER_CREDIT,
     Delivery,
@@ -395,3 +403,163 @@ def test_a_dispute_holds_the_credits_until_it_is_won_or_lost(
     assert stored.dispute_status == result
     assert stored.disputed_held == (STARTER_UNITS if result == "lost" else 0)  # kept for good
     assert stored.clawed_back == 0  # that field counts refunds
+
+
+# --- signed but odd deliveries (issue 11, finding 5) ----------------------------------------
+# Each used to be a 5xx, so Stripe would retry it for three days. A permanent problem is
+# recorded (and listed by `python -m credits_app webhooks problems`) and acknowledged.
+
+
+def signed_body(payload: str) -> Delivery:
+    """Any text, signed with the app's webhook secret as Stripe would sign it."""
+    header = stripe.WebhookSignature.generate_signature_header(payload, FAKE_WEBHOOK_SECRET)
+    return Delivery("", payload.encode(), header)
+
+
+def event_body(event: object) -> str:
+    return json.dumps(event)
+
+
+def an_event(**fields: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": "evt_odd_" + secrets.token_hex(8),
+        "object": "event",
+        "type": COMPLETED,
+        "data": {"object": {"id": "cs_test_x", "object": "checkout.session"}},
+    }
+    return {**base, **fields}
+
+
+def without(event: dict[str, object], key: str) -> dict[str, object]:
+    return {name: value for name, value in event.items() if name != key}
+
+
+def refund_event(charge_object: dict[str, object]) -> dict[str, object]:
+    return an_event(type="charge.refunded", data={"object": charge_object})
+
+
+ODD_BODIES: list[tuple[str, Callable[[], str], str]] = [
+    ("array", lambda: "[]", "not_an_event"),
+    ("empty-object", lambda: "{}", "invalid_event_id"),
+    ("not-json", lambda: "not json at all", "not_json"),
+    ("no-data", lambda: event_body(without(an_event(), "data")), "invalid_data"),
+    ("data-object-string", lambda: event_body(an_event(data={"object": "x"})), "invalid_data"),
+    ("data-a-list", lambda: event_body(an_event(data=[])), "invalid_data"),
+    ("id-a-number", lambda: event_body(an_event(id=7)), "invalid_event_id"),
+    ("type-missing", lambda: event_body(without(an_event(), "type")), "invalid_event_type"),
+    ("type-too-long", lambda: event_body(an_event(type="x" * 101)), "invalid_event_type"),
+    (
+        "session-without-id",
+        lambda: event_body(an_event(data={"object": {"object": "checkout.session"}})),
+        "invalid_object",
+    ),
+    (
+        "expired-session-id-a-list",
+        lambda: event_body(
+            an_event(type="checkout.session.expired", data={"object": {"id": ["cs"]}})
+        ),
+        "invalid_object",
+    ),
+    (
+        "amount-refunded-missing",
+        lambda: event_body(refund_event({"id": "ch_1", "payment_intent": "pi_1"})),
+        "invalid_object",
+    ),
+    (
+        "amount-refunded-abc",
+        lambda: event_body(
+            refund_event({"id": "ch_1", "payment_intent": "pi_1", "amount_refunded": "abc"})
+        ),
+        "invalid_object",
+    ),
+    (
+        "amount-refunded-negative",
+        lambda: event_body(
+            refund_event({"id": "ch_1", "payment_intent": "pi_1", "amount_refunded": -5})
+        ),
+        "invalid_object",
+    ),
+    (
+        "dispute-amount-true",
+        lambda: event_body(
+            an_event(
+                type="charge.dispute.created",
+                data={"object": {"id": "dp_1", "payment_intent": "pi_1", "amount": True}},
+            )
+        ),
+        "invalid_object",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "code"), [(m, c) for _, m, c in ODD_BODIES], ids=[i for i, _, _ in ODD_BODIES]
+)
+def test_a_signed_but_malformed_delivery_is_recorded_and_acknowledged_not_a_5xx(
+    stripe_api_client: ApiClient, buyer: ApiUser, make: Callable[[], str], code: str
+) -> None:
+    api = stripe_api_client
+    delivery = signed_body(make())
+    before = problems_with(code)
+
+    response = delivery.post(api.http)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"received": True, "outcome": f"problem: {code}"}
+    assert problems_with(code) == before + 1
+    assert ledger_totals(WalletOwner.user(buyer.id)).entry_count == 0
+
+
+def test_an_event_id_over_255_characters_is_refused_before_anything_is_done(
+    stripe_api_client: ApiClient, buyer: ApiUser
+) -> None:
+    """It used to be handled (credited) and then raise while being remembered: a 500."""
+    api = stripe_api_client
+    session_id = open_checkout(api, buyer)
+    long_id = "evt_" + "x" * 300
+    delivery = signed(COMPLETED, complete(session_id), event_id=long_id)
+
+    assert outcome(api, delivery) == "problem: invalid_event_id"
+    assert api.balance(buyer) == 0
+    assert purchase_for(session_id).status == "pending"
+    # The genuine event under a normal id still works: the problem changed nothing.
+    assert outcome(api, signed(COMPLETED, complete(session_id))) == "fulfilled"
+
+
+def test_a_completed_session_stripe_does_not_know_is_a_recorded_problem_not_a_502(
+    stripe_api_client: ApiClient, buyer: ApiUser
+) -> None:
+    api = stripe_api_client
+    unknown = {"id": "cs_test_nobody_" + secrets.token_hex(6), "object": "checkout.session"}
+    delivery = signed(COMPLETED, unknown | {"payment_status": "paid"})
+
+    assert outcome(api, delivery) == "problem: unknown_session"
+    assert event_recorded(delivery.event_id)
+    assert outcome(api, delivery) == "duplicate"  # a redelivery is acknowledged, not redone
+    assert problems_with("unknown_session", event_id=delivery.event_id) == 1
+
+
+def test_the_cli_lists_recorded_webhook_problems(
+    stripe_api_client: ApiClient, buyer: ApiUser
+) -> None:
+    api = stripe_api_client
+    event = an_event(data={"object": "not a session"})
+    assert outcome(api, signed_body(event_body(event))) == "problem: invalid_data"
+
+    listed = CliRunner().invoke(cli_app, ["webhooks", "problems", "--limit", "100"])
+
+    assert listed.exit_code == 0, (listed.stdout, listed.stderr)
+    assert str(event["id"]) in listed.stdout
+    assert "invalid_data" in listed.stdout
+
+
+def problems_with(code: str, event_id: str | None = None) -> int:
+    query = (
+        select(func.count())
+        .select_from(StripeWebhookProblem)
+        .where(col(StripeWebhookProblem.code) == code)
+    )
+    if event_id is not None:
+        query = query.where(col(StripeWebhookProblem.event_id) == event_id)
+    with unit_of_work() as db:
+        return db.exec(query).one()
