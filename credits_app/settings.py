@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     ai_conversation_retention_days: int = 30  # stored 2Bot conversations idle longer are deleted
     service_api_key: str | None = None
     balance_refresh_seconds: int = 60  # header balance poll; tests set a few seconds
+    # Per-user caps per rolling hour, counted from the database (429 rate_limited beyond them).
+    org_creations_per_hour: int = Field(default=10, ge=1)
+    pending_purchases_per_hour: int = Field(default=20, ge=1)
 
     # Background jobs (DESIGN §8): the embedded default runs the worker inside the app process;
     # set JOBS_WORKER_IN_APP=false where `python -m credits_app worker` runs it on its own.

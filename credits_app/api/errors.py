@@ -45,6 +45,7 @@ STATUS_BY_CODE = {
     "too_many_ai_requests": 429,
     "unsupported_audio_type": 415,
     "payload_too_large": 413,
+    "rate_limited": 429,
     "payment_provider_error": 502,
     "ai_provider_error": 502,
     "stripe_not_configured": 503,

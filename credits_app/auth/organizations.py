@@ -16,9 +16,11 @@ from credits_app.auth.accounts import (
     find_user_by_email,
 )
 from credits_app.auth.errors import Forbidden, OrgNotFound, UserNotFound
+from credits_app.auth.hourly_caps import enforce_hourly_cap
 from credits_app.credits.errors import InvalidArgument
 from credits_app.db import unit_of_work
 from credits_app.models import Membership, Organization
+from credits_app.settings import get_settings
 
 MANAGER_ROLES = frozenset({Role.OWNER, Role.ADMIN})
 ASSIGNABLE_ROLES = frozenset({Role.ADMIN, Role.MEMBER})
@@ -46,7 +48,19 @@ def create_org_for_user(user_id: int, name: str, slug: str | None = None) -> Org
     slug = slugify(name) if slug is None else slug
     if not slug:
         raise InvalidArgument("Give the organization a slug of letters or digits.", field="slug")
-    return create_organization(user_id, name, slug)
+    with unit_of_work() as db:
+        enforce_hourly_cap(  # the orgs this user founded: their owner memberships
+            db,
+            user_id,
+            what="new organizations",
+            limit=get_settings().org_creations_per_hour,
+            created_at=col(Membership.created_at),
+            conditions=[
+                col(Membership.user_id) == user_id,
+                col(Membership.role) == Role.OWNER.value,
+            ],
+        )
+        return create_organization(user_id, name, slug, session=db)
 
 
 def require_member(user_id: int, org_id: int, *, session: Session | None = None) -> Role:

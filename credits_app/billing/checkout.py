@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
+from sqlmodel import col
 
+from credits_app.auth.hourly_caps import enforce_hourly_cap
 from credits_app.billing.packages import PackageInfo, get_active_package
 from credits_app.billing.stripe_gateway import stripe_client
 from credits_app.clock import utcnow
@@ -106,6 +108,17 @@ def checkout_session_params(
 
 def _create_pending_purchase(buyer_user_id: int, owner: WalletOwner, package: PackageInfo) -> int:
     with unit_of_work() as db:
+        enforce_hourly_cap(  # unpaid purchases opened by this buyer, for any wallet
+            db,
+            buyer_user_id,
+            what="unpaid purchases",
+            limit=get_settings().pending_purchases_per_hour,
+            created_at=col(Purchase.created_at),
+            conditions=[
+                col(Purchase.buyer_user_id) == buyer_user_id,
+                col(Purchase.status) == "pending",
+            ],
+        )
         purchase = Purchase(
             owner_kind=owner.kind.value,
             owner_id=owner.id,
