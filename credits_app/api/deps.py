@@ -6,10 +6,12 @@ never sent by a browser on its own, so they need no such check.
 """
 
 import hmac
+import re
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from pydantic import BeforeValidator
 
 from credits_app.auth.accounts import Role, UserInfo
 from credits_app.auth.errors import NotAuthenticated
@@ -87,7 +89,23 @@ def _signed_in(request: Request, csrf_given: str) -> UserInfo:
 
 
 CurrentUser = Annotated[UserInfo, Depends(current_user)]
-OrgId = Annotated[int, Path(alias="orgId", ge=1, le=2**31 - 1, description="Organization id")]
+ASCII_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+
+
+def _ascii_integer(value: object) -> object:
+    """Path and query integers are ASCII digits: pydantic alone would read "0_5", "+5" or " 5"
+    as 5, so `/api/orgs/0_5/credits` named org 5."""
+    if isinstance(value, str) and not ASCII_INTEGER.fullmatch(value):
+        raise ValueError("must be an integer written with the digits 0-9")
+    return value
+
+
+AsciiInteger = BeforeValidator(_ascii_integer)
+OrgId = Annotated[
+    int,
+    AsciiInteger,
+    Path(alias="orgId", ge=1, le=2**31 - 1, description="Organization id"),
+]
 
 
 @dataclass(frozen=True)

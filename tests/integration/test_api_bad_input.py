@@ -937,6 +937,25 @@ LOOSE_CASES = [
         "invalid_json",
         "service",
     ),
+    # Path and query integers: ASCII digits only (pydantic alone reads "0_5" as 5, "+5" too).
+    *(
+        Bad(f"org-id-{name}", "GET", f"/api/orgs/{value}/credits", None, 422, "validation_error")
+        for name, value in [
+            ("underscore", "0_@ORG@"),
+            ("plus", "%2B@ORG@"),
+            ("padded", "%20@ORG@"),
+            ("fullwidth", "%EF%BC%91"),
+        ]
+    ),
+    *(
+        Bad(f"query-{name}", "GET", path, None, 422, "validation_error")
+        for name, path in [
+            ("limit-underscore", HISTORY + "?limit=1_0"),
+            ("limit-plus", HISTORY + "?limit=%2B10"),
+            ("days-underscore", "/api/credits/usage?days=3_0"),
+            ("days-arabic-indic", "/api/credits/usage?days=%D9%A3"),
+        ]
+    ),
     Bad(
         "settings-duplicate-key",
         "PATCH",
