@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 _frozen_now: ContextVar[datetime | None] = ContextVar("frozen_now", default=None)
 
@@ -21,3 +21,13 @@ def frozen_at(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _frozen_now.reset(token)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every timestamp we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of the UTC calendar month of `moment`: the monthly limit's period."""
+    return as_utc(moment).date().replace(day=1)

@@ -4,9 +4,11 @@ Safe to re-run: accounts are looked up before they are created, and every ledger
 carries a fixed idempotency key, so a second run replays instead of adding entries.
 """
 
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from credits_app.auth.accounts import (
     OrgInfo,
@@ -26,7 +28,7 @@ from credits_app.credits.ai_credit_service import (
     tts_cost_units,
 )
 from credits_app.credits.ai_usage_metadata import AiFeature
-from credits_app.credits.amounts import units_to_credits
+from credits_app.credits.amounts import Units
 from credits_app.credits.categories import CreditUsageCategory
 from credits_app.credits.errors import IdempotencyConflict
 from credits_app.credits.owners import WalletOwner
@@ -89,12 +91,13 @@ def load_demo_data() -> DemoAccounts:
         else create_organization(user.id, "Demo Org", settings.demo_org_slug)
     )
     _fund_and_spend(user, org)
-    _use_ai(user)
     _configure_wallets(user, org)
     return DemoAccounts(user, org)
 
 
 def _fund_and_spend(user: UserInfo, org: OrgInfo) -> None:
+    """Back-dated history written in date order: the ledger's order is the order entries were
+    posted, so writing them oldest first makes History's running balance add up."""
     start = utcnow() - timedelta(days=HISTORY_DAYS)
     with frozen_at(start):
         credit_service.grant_personal_credits(
@@ -103,39 +106,54 @@ def _fund_and_spend(user: UserInfo, org: OrgInfo) -> None:
         credit_service.grant_org_credits(
             org.id, 50000, description="Team starter pack", idempotency_key="demo:org-starter"
         )
-    for wallet, spending, deduct in (
-        (user.id, PERSONAL_SPENDING, credit_service.deduct_personal_credits),
-        (org.id, ORG_SPENDING, credit_service.deduct_org_credits),
+    for days_ago, spend in sorted(_spending(user, org), key=lambda item: -item[0]):
+        with frozen_at(utcnow() - timedelta(days=days_ago)), suppress(IdempotencyConflict):
+            # A database loaded by an older demo holds these entries without metadata:
+            # the key then names a different request, and the old entry simply stays.
+            spend()
+
+
+def _spending(user: UserInfo, org: OrgInfo) -> list[tuple[int, Callable[[], object]]]:
+    """Every demo deduction as (days ago, the call that posts it)."""
+    calls: list[tuple[int, Callable[[], object]]] = []
+    for owner, spending, prefix in (
+        (WalletOwner.user(user.id), PERSONAL_SPENDING, "demo:spend"),
+        (WalletOwner.org(org.id), ORG_SPENDING, "demo:spend"),
     ):
         for index, (days_ago, category, amount, description) in enumerate(spending):
-            with frozen_at(utcnow() - timedelta(days=days_ago)), suppress(IdempotencyConflict):
-                # A database loaded by an older demo holds these entries without metadata:
-                # the key then names a different request, and the old entry simply stays.
-                deduct(
-                    wallet,
-                    amount,
-                    category=category,
-                    description=description,
-                    metadata=AI_SPENDING_METADATA.get(description),
-                    idempotency_key=f"demo:spend:{index}",
+            calls.append(
+                (
+                    days_ago,
+                    partial(
+                        credit_service.deduct,
+                        owner,
+                        amount,
+                        category=category,
+                        description=description,
+                        metadata=AI_SPENDING_METADATA.get(description),
+                        idempotency_key=f"{prefix}:{index}",
+                    ),
                 )
-
-
-def _use_ai(user: UserInfo) -> None:
-    """A few 2Bot charges with model/feature/token metadata, priced by the real rate card."""
+            )
     for index, (days_ago, model, feature, units, tokens_in, tokens_out) in enumerate(AI_CHARGES):
         metadata: dict[str, object] = {"model": model, "feature": feature.value}
         if tokens_in or tokens_out:
             metadata |= {"inputTokens": tokens_in, "outputTokens": tokens_out}
-        with frozen_at(utcnow() - timedelta(days=days_ago)):
-            credit_service.deduct_personal_credits(
-                user.id,
-                units_to_credits(units),
-                category=CreditUsageCategory.AI_USAGE,
-                description=f"2Bot {feature.value}: {model}",
-                metadata=metadata,
-                idempotency_key=f"demo:ai:{index}",
+        calls.append(
+            (
+                days_ago,
+                partial(
+                    credit_service.deduct,
+                    WalletOwner.user(user.id),
+                    Units(units),
+                    category=CreditUsageCategory.AI_USAGE,
+                    description=f"2Bot {feature.value}: {model}",
+                    metadata=metadata,
+                    idempotency_key=f"demo:ai:{index}",
+                ),
             )
+        )
+    return calls
 
 
 def _configure_wallets(user: UserInfo, org: OrgInfo) -> None:

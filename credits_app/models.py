@@ -27,6 +27,7 @@ from sqlmodel import Field, SQLModel
 from credits_app.clock import utcnow
 from credits_app.credits.categories import (
     CreditUsageCategory,
+    LotSource,
     OwnerKind,
     TransactionType,
     sql_in_list,
@@ -142,7 +143,8 @@ class LedgerEntry(SQLModel, table=True):
             f"category IS NULL OR category IN ({sql_in_list(CreditUsageCategory)})",
             name="category_known",
         ),
-        Index("ix_ledger_entries_history", "wallet_id", "created_at", "id"),
+        # History is listed in ledger order: the order the wallet's moves were applied (its ids).
+        Index("ix_ledger_entries_history", "wallet_id", "id"),
         Index("ix_ledger_entries_usage", "wallet_id", "category", "created_at"),
         Index("ix_ledger_entries_idempotency_key", "idempotency_key"),
     )
@@ -217,6 +219,8 @@ class CreditPackage(SQLModel, table=True):
     active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False))
     sort_order: int = Field(default=0, nullable=False)
     created_at: datetime = _timestamp_column()
+    # Days the bonus credits stay spendable after the purchase (None: they never expire).
+    bonus_expires_in_days: int | None = Field(default=None, nullable=True)
 
 
 class Purchase(SQLModel, table=True):
@@ -266,6 +270,7 @@ class Purchase(SQLModel, table=True):
     created_at: datetime = _timestamp_column()
     fulfilled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     updated_at: datetime = _timestamp_column()
+    bonus_expires_in_days: int | None = Field(default=None, nullable=True)  # package's, at checkout
 
 
 class StripeEvent(SQLModel, table=True):
@@ -507,3 +512,80 @@ class StripeWebhookProblem(SQLModel, table=True):
     message: str = Field(max_length=500)
     payload_sha256: str = Field(max_length=64)
     received_at: datetime = _timestamp_column()
+
+
+class CreditLot(SQLModel, table=True):
+    """The units one ledger entry added to a wallet: where they came from and until when they count.
+
+    `remaining` is what is left of `original`; `held` of it is pinned by active holds (never
+    expired, never spent by anyone else); `expired` says how much left by `expiry` entries.
+    Every write keeps `sum(remaining) == wallet.balance` and `sum(held) == wallet.held`
+    (credits/wallet_service.py). Spending order is DESIGN §3b (credits/ledger_sql.py).
+    """
+
+    __tablename__ = "credit_lots"
+    __table_args__ = (
+        CheckConstraint(f"source IN ({sql_in_list(LotSource)})", name="source_known"),
+        CheckConstraint("original > 0", name="original_positive"),
+        CheckConstraint("remaining >= 0 AND remaining <= original", name="remaining_in_range"),
+        CheckConstraint("held >= 0 AND held <= remaining", name="held_in_range"),
+        CheckConstraint("expired >= 0 AND expired <= original", name="expired_in_range"),
+        CheckConstraint("priority >= 0 AND priority <= 100", name="priority_in_range"),
+        Index("ix_credit_lots_wallet", "wallet_id", "expires_at"),
+        Index("ix_credit_lots_expires_at", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    wallet_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("wallets.id", ondelete="RESTRICT"), nullable=False)
+    )
+    source: str = Field(max_length=16)
+    entry_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigId, ForeignKey("ledger_entries.id", ondelete="RESTRICT"), nullable=True, index=True
+        ),
+    )
+    original: int = Field(sa_type=BigInteger, nullable=False)
+    remaining: int = Field(sa_type=BigInteger, nullable=False)
+    held: int = Field(default=0, sa_type=BigInteger, nullable=False)
+    expired: int = Field(default=0, sa_type=BigInteger, nullable=False)
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    priority: int = Field(default=50, nullable=False)
+    # Cost basis: what was paid for `original` (minor units of `currency`); None when nothing was.
+    cost_minor: int | None = Field(default=None, sa_type=BigInteger)
+    currency: str | None = Field(default=None, max_length=3)
+    created_at: datetime = _timestamp_column()
+
+
+class CreditAllocation(SQLModel, table=True):
+    """Units of one lot taken by one debit entry, or pinned by one hold (entry_id NULL).
+
+    Together they explain any debit lot by lot; a settled hold's entry records its own rows.
+    """
+
+    __tablename__ = "credit_allocations"
+    __table_args__ = (
+        CheckConstraint("units > 0", name="units_positive"),
+        CheckConstraint("entry_id IS NOT NULL OR hold_id IS NOT NULL", name="entry_or_hold"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    entry_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigId, ForeignKey("ledger_entries.id", ondelete="RESTRICT"), nullable=True, index=True
+        ),
+    )
+    hold_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigId, ForeignKey("credit_holds.id", ondelete="RESTRICT"), nullable=True, index=True
+        ),
+    )
+    lot_id: int = Field(
+        sa_column=Column(
+            BigId, ForeignKey("credit_lots.id", ondelete="RESTRICT"), nullable=False, index=True
+        )
+    )
+    units: int = Field(sa_type=BigInteger, nullable=False)

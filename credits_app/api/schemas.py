@@ -29,6 +29,7 @@ from credits_app.credits.amounts import AmountInput, parse_credits, units_to_cre
 from credits_app.credits.categories import CreditUsageCategory
 from credits_app.credits.credit_service import CreditResult, HistoryItem, HistoryPage, UsageReport
 from credits_app.credits.errors import InvalidAmount
+from credits_app.credits.lot_reads import LotView
 from credits_app.credits.wallet_settings import BalanceOverview, WalletSettings
 
 CREDITS_SCHEMA = {"type": "number", "description": "Credits, exact to 4 decimal places"}
@@ -160,6 +161,22 @@ class InternalDeductIn(Body):
         return plain
 
 
+class InternalGrantIn(Body):
+    wallet: WalletRef
+    amount: AmountIn
+    reason: str = Field(min_length=1, max_length=500)
+    source: Literal["grant", "promotion"] = "grant"
+    expires_at: datetime | None = None
+    priority: int = Field(default=50, ge=0, le=100)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("metadata")
+    @classmethod
+    def _plain_numbers(cls, metadata: dict[str, Any]) -> dict[str, Any]:
+        plain: dict[str, Any] = _floats_for_decimals(metadata)
+        return plain
+
+
 # --- responses ------------------------------------------------------------------------------
 
 
@@ -213,6 +230,11 @@ class SettingsOut(Body):
         )
 
 
+class ExpiringOut(Body):
+    amount: Credits
+    expires_at: datetime
+
+
 class BalanceOut(Body):
     balance: Credits
     status: Literal["ok", "low", "critical"]
@@ -220,6 +242,9 @@ class BalanceOut(Body):
     critical_threshold: Credits | None
     used_this_month: Credits
     monthly_limit: Credits | None
+    held: Credits
+    available: Credits
+    expiring: list[ExpiringOut]
 
     @classmethod
     def of(cls, overview: BalanceOverview) -> "BalanceOut":
@@ -230,7 +255,42 @@ class BalanceOut(Body):
             critical_threshold=overview.settings.critical_threshold,
             used_this_month=overview.used_this_month,
             monthly_limit=overview.settings.monthly_limit,
+            held=overview.held,
+            available=overview.available,
+            expiring=[
+                ExpiringOut(amount=units_to_credits(lot.remaining), expires_at=lot.expires_at)
+                for lot in overview.expiring
+                if lot.expires_at is not None
+            ],
         )
+
+
+class LotOut(Body):
+    id: int
+    source: str
+    original_amount: Credits
+    remaining: Credits
+    held: Credits
+    expires_at: datetime | None
+    priority: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, lot: LotView) -> "LotOut":
+        return cls(
+            id=lot.id,
+            source=lot.source,
+            original_amount=units_to_credits(lot.original),
+            remaining=units_to_credits(lot.remaining),
+            held=units_to_credits(lot.held),
+            expires_at=lot.expires_at,
+            priority=lot.priority,
+            created_at=lot.created_at,
+        )
+
+
+class LotsOut(Body):
+    items: list[LotOut]
 
 
 class TokensOut(Body):
@@ -332,6 +392,7 @@ class PackageOut(Body):
     price_cents: int
     currency: str
     popular: bool
+    bonus_expires_in_days: int | None
 
     @classmethod
     def of(cls, package: PackageInfo) -> "PackageOut":
@@ -343,6 +404,21 @@ class PackageOut(Body):
             price_cents=package.price_minor,
             currency=package.currency,
             popular=package.popular,
+            bonus_expires_in_days=package.bonus_expires_in_days,
+        )
+
+
+class GrantOut(Body):
+    transaction_id: int
+    lot_id: int | None
+    new_balance: Credits
+
+    @classmethod
+    def of(cls, result: CreditResult) -> "GrantOut":
+        return cls(
+            transaction_id=result.transaction_id,
+            lot_id=result.lot_id,
+            new_balance=result.new_balance,
         )
 
 

@@ -20,10 +20,9 @@ from credits_app.auth.accounts import UserInfo, create_user, normalize_email
 from credits_app.auth.errors import InvalidCredentials, TooManyAttempts
 from credits_app.auth.passwords import hash_password, verify_password
 from credits_app.auth.sessions import IssuedToken, start_session
-from credits_app.clock import utcnow
+from credits_app.clock import as_utc, utcnow
 from credits_app.credits.credit_service import grant_personal_credits
 from credits_app.credits.errors import InvalidArgument
-from credits_app.credits.wallet_service import as_utc
 from credits_app.db import unit_of_work
 from credits_app.models import LoginAttempt, User
 from credits_app.settings import get_settings

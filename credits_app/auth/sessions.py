@@ -13,8 +13,7 @@ from sqlmodel import Session, col, select, update
 
 from credits_app.auth.accounts import UserInfo
 from credits_app.auth.errors import NotAuthenticated
-from credits_app.clock import utcnow
-from credits_app.credits.wallet_service import as_utc
+from credits_app.clock import as_utc, utcnow
 from credits_app.db import unit_of_work
 from credits_app.models import AuthSession, User
 

@@ -128,6 +128,7 @@ def _create_pending_purchase(buyer_user_id: int, owner: WalletOwner, package: Pa
             bonus_credits=int(package.bonus_credits.scaleb(4)),
             price_minor=package.price_minor,
             currency=package.currency,
+            bonus_expires_in_days=package.bonus_expires_in_days,
         )
         db.add(purchase)
         db.flush()

@@ -7,6 +7,7 @@ idempotency key, so concurrent or repeated calls credit once and the rest see "a
 """
 
 import logging
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -14,10 +15,12 @@ from sqlmodel import Session, col, select
 
 from credits_app.billing.stripe_gateway import stripe_client
 from credits_app.clock import utcnow
-from credits_app.credits.amounts import units_to_credits
-from credits_app.credits.categories import OwnerKind, TransactionType
-from credits_app.credits.credit_service import grant_org_credits, grant_personal_credits
+from credits_app.credits.amounts import Units
+from credits_app.credits.categories import LotSource, OwnerKind, TransactionType
+from credits_app.credits.credit_service import grant
+from credits_app.credits.drafts import NewLot
 from credits_app.credits.errors import CreditsError
+from credits_app.credits.owners import WalletOwner
 from credits_app.db import unit_of_work
 from credits_app.models import Purchase
 
@@ -59,10 +62,10 @@ def fulfill_checkout_session(session_id: str) -> FulfillmentOutcome:
 
 
 def _credit(db: Session, purchase: Purchase, session: dict[str, Any]) -> FulfillmentOutcome:
-    grant = grant_personal_credits if purchase.owner_kind == OwnerKind.USER else grant_org_credits
     result = grant(
-        purchase.owner_id,
-        units_to_credits(purchase.credits),
+        WalletOwner(OwnerKind(purchase.owner_kind), purchase.owner_id),
+        Units(purchase.credits),
+        lots=purchase_lots(purchase),
         description=f"Purchase: {purchase.package_id} package",
         type=TransactionType.PURCHASE,
         metadata={
@@ -84,6 +87,38 @@ def _credit(db: Session, purchase: Purchase, session: dict[str, Any]) -> Fulfill
         return FulfillmentOutcome.ALREADY_FULFILLED
     logger.info("Purchase %s fulfilled: %s credits", purchase.id, result.amount)
     return FulfillmentOutcome.FULFILLED
+
+
+def purchase_lots(purchase: Purchase) -> tuple[NewLot, ...]:
+    """The paid credits as a `purchase` lot carrying the price (never expiring), and the bonus
+    as its own `bonus` lot, expiring when the package said so (DESIGN §3b)."""
+    paid = purchase.credits - purchase.bonus_credits
+    lots = (
+        [
+            NewLot(
+                paid,
+                LotSource.PURCHASE,
+                None,
+                cost_minor=purchase.price_minor,
+                currency=purchase.currency,
+            )
+        ]
+        if paid > 0
+        else []
+    )
+    if purchase.bonus_credits > 0:
+        days = purchase.bonus_expires_in_days
+        expires_at = utcnow() + timedelta(days=days) if days else None
+        lots.append(
+            NewLot(
+                purchase.bonus_credits,
+                LotSource.BONUS,
+                expires_at,
+                cost_minor=0,
+                currency=purchase.currency,
+            )
+        )
+    return tuple(lots)
 
 
 def _check_matches(purchase: Purchase, session: dict[str, Any]) -> None:

@@ -41,6 +41,7 @@ class PackageInfo:
     price_minor: int
     currency: str
     popular: bool
+    bonus_expires_in_days: int | None = None  # None: the bonus lot never expires
 
     @property
     def total_credits(self) -> Decimal:
@@ -76,6 +77,7 @@ def _info(row: CreditPackage) -> PackageInfo:
         price_minor=row.price_minor,
         currency=row.currency,
         popular=row.popular,
+        bonus_expires_in_days=row.bonus_expires_in_days,
     )
 
 
@@ -102,8 +104,8 @@ class UnknownPackage(PackageNotFound):
 class CatalogPackage(PackageInfo):
     """A package as operators see it: also whether it is on sale, and where it is listed."""
 
-    active: bool
-    sort_order: int
+    active: bool = True
+    sort_order: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,12 +134,14 @@ def upsert_package(
     popular: bool | None = None,
     active: bool | None = None,
     sort_order: int | None = None,
+    bonus_expires_in_days: int | None = None,
     session: Session | None = None,
 ) -> UpsertResult:
     """Create the package, or change the fields given of an existing one (None = keep).
 
     A new package needs `name`, `credits` and `price_minor`; the rest default to no bonus,
-    usd, not popular, on sale, and listed after every existing package. Every value is
+    usd, not popular, on sale, and listed after every existing package; the bonus never
+    expires unless `bonus_expires_in_days` says so (0 makes it never expire again). Every value is
     validated before the database is touched. Purchases snapshot their price and credits, so an
     edit never changes what a pending purchase costs or credits.
     """
@@ -151,6 +155,7 @@ def upsert_package(
         popular=popular,
         active=active,
         sort_order=sort_order,
+        bonus_expires_in_days=bonus_expires_in_days,
     )
     if session is not None:
         return _upsert(session, package_id, changes)
@@ -245,7 +250,18 @@ def _validated_changes(package_id: str, **values: Any) -> dict[str, Any]:
             changes[flag] = given[flag]
     if "sort_order" in given:
         changes["sort_order"] = _valid_sort_order(given["sort_order"])
+    if "bonus_expires_in_days" in given:
+        changes["bonus_expires_in_days"] = _valid_bonus_days(given["bonus_expires_in_days"])
     return changes
+
+
+def _valid_bonus_days(days: object) -> int | None:
+    """Days a bonus lot stays spendable, 1 to MAX_BONUS_DAYS; 0 means it never expires."""
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_BONUS_DAYS:
+        raise InvalidArgument(
+            f"Bonus expiry must be 0 (never) to {MAX_BONUS_DAYS} days.", value=repr(days)
+        )
+    return days or None
 
 
 def _named_amount(label: str, parse: Callable[[AmountInput], int], value: AmountInput) -> int:
@@ -305,6 +321,9 @@ def _next_sort_order(db: Session) -> int:
     """One past the last listed package, so a new package goes to the end of the catalog."""
     last = db.exec(select(func.max(col(CreditPackage.sort_order)))).one()
     return 0 if last is None else min(last + 1, SORT_ORDER_RANGE[-1])
+
+
+MAX_BONUS_DAYS = 3650
 
 
 def _catalog(row: CreditPackage) -> CatalogPackage:

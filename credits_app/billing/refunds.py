@@ -4,7 +4,8 @@ Refunds: Stripe's `charge.refunded` carries the charge's cumulative `amount_refu
 event says where the total stands and partial refunds add up; an older event arriving late is
 ignored. The credits owed back are the refunded share of the purchase, rounded up to a unit.
 Never below zero: when the buyer already spent the credits, we take what is there and record
-the rest as `clawback_shortfall` on the purchase (and in the entry's metadata).
+the rest as `clawback_shortfall` on the purchase (and in the entry's metadata). Which lots
+give the credits back (the purchase's own first) is the domain core's rule (`credits.clawback`).
 Disputes: an opened dispute holds back the disputed share (at most what refunds have not
 accounted for); a won dispute gives it back, a lost one keeps it in `disputed_held`. Refunds
 and disputes cover different money, so neither takes what the other already took, in whatever
@@ -14,14 +15,13 @@ order Stripe's events arrive.
 import logging
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
 from credits_app.clock import utcnow
 from credits_app.credits.categories import OwnerKind, TransactionType
+from credits_app.credits.clawback import give_back, take_back
 from credits_app.credits.owners import WalletOwner
-from credits_app.credits.wallet_service import EntryDraft, post_entry, wallets
 from credits_app.db import unit_of_work
 from credits_app.models import Purchase
 
@@ -95,7 +95,7 @@ def close_dispute(payment_intent_id: str, dispute_id: str, won: bool) -> Reversa
             return ReversalOutcome.ALREADY_APPLIED
         if won:
             if purchase.disputed_held > 0:
-                _post(db, purchase, purchase.disputed_held, f"stripe-dispute-won:{dispute_id}")
+                _give_back(db, purchase, purchase.disputed_held, f"stripe-dispute-won:{dispute_id}")
             purchase.disputed_held = 0
         purchase.dispute_status = "won" if won else "lost"
         _touch(db, purchase)
@@ -114,38 +114,38 @@ def _not_yet_refunded(purchase: Purchase) -> int:
 
 def _take_back(db: Session, purchase: Purchase, owed: int, key: str) -> int:
     """Debit up to `owed` units, never more than is available; returns what was taken."""
-    if owed <= 0:
-        return 0
-    owner = _owner(purchase)
-    balance, held = db.execute(
-        select(wallets.c.balance, wallets.c.held)
-        .where(wallets.c.owner_kind == owner.kind.value, wallets.c.owner_id == owner.id)
-        .with_for_update()
-    ).one()
-    taken = min(owed, int(balance) - int(held))  # credits held by in-flight AI calls stay put
+    taken = take_back(
+        db,
+        _owner(purchase),
+        owed,
+        purchase_entry_id=purchase.ledger_entry_id,
+        entry_type=TransactionType.REFUND
+        if key.startswith("stripe-refund")
+        else TransactionType.ADJUSTMENT,
+        description=_description(key, -1),
+        metadata=_metadata(purchase, key),
+        idempotency_key=key,
+    )
     if taken < owed:
         logger.warning(
             "Purchase %s: %s units owed back but only %s available", purchase.id, owed, taken
         )
-    if taken > 0:
-        _post(db, purchase, -taken, key, owed=owed)
     return taken
 
 
-def _post(db: Session, purchase: Purchase, amount: int, key: str, owed: int | None = None) -> None:
-    metadata: dict[str, object] = {"purchaseId": purchase.id, "reason": key.split(":")[0]}
-    if owed is not None and owed != -amount:
-        metadata["shortfall"] = owed + amount
-    draft = EntryDraft(
-        type=TransactionType.REFUND
-        if key.startswith("stripe-refund")
-        else TransactionType.ADJUSTMENT,
-        amount=amount,
-        description=_description(key, amount),
-        metadata=metadata,
+def _give_back(db: Session, purchase: Purchase, units: int, key: str) -> None:
+    give_back(
+        db,
+        _owner(purchase),
+        units,
+        description=_description(key, units),
+        metadata=_metadata(purchase, key),
         idempotency_key=key,
     )
-    post_entry(db, _owner(purchase), draft)
+
+
+def _metadata(purchase: Purchase, key: str) -> dict[str, object]:
+    return {"purchaseId": purchase.id, "reason": key.split(":")[0]}
 
 
 def _description(key: str, amount: int) -> str:

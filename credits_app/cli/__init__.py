@@ -48,6 +48,7 @@ def main(
 
 app.command()(maintenance.migrate)
 app.command("load-demo")(maintenance.load_demo)
+app.command("expire-credits")(maintenance.expire_credits)
 app.command("create-user")(accounts.create_user)
 app.command("create-org")(accounts.create_org)
 app.command("add-member")(accounts.add_member)

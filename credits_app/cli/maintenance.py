@@ -5,6 +5,7 @@ from rich.text import Text
 from credits_app.cli.common import console, reports_errors
 from credits_app.credits import credit_service
 from credits_app.credits.amounts import format_balance
+from credits_app.credits.lot_expiry import sweep_expired_lots
 from credits_app.db import get_engine
 from credits_app.demo import load_demo_data
 from credits_app.migrations import upgrade_to_head
@@ -31,3 +32,10 @@ def load_demo() -> None:
     console.print(f"  password: {settings.demo_user_password}")
     console.print(f"  personal balance: {format_balance(balance)} credits")
     console.print(f"  organization: {accounts.org.name} (/{accounts.org.slug})")
+
+
+@reports_errors
+def expire_credits() -> None:
+    """Write the expiry entries of every lot whose expiry has passed (safe to run any time)."""
+    report = sweep_expired_lots()
+    console.print(f"Expired {report.lots} lots in {report.wallets} wallets.")

@@ -108,6 +108,12 @@ def upsert(
     sort_order: Annotated[
         int | None, typer.Option(metavar="N", help="Listing position, ascending (new: last).")
     ] = None,
+    bonus_expires_in_days: Annotated[
+        int | None,
+        typer.Option(
+            metavar="DAYS", help="Bonus credits expire this many days after purchase (0: never)."
+        ),
+    ] = None,
 ) -> None:
     """Create a package, or change an existing one: options left out keep their value.
 
@@ -123,6 +129,7 @@ def upsert(
         popular=popular,
         active=active,
         sort_order=sort_order,
+        bonus_expires_in_days=bonus_expires_in_days,
     )
     verb = "Created" if result.created else "Updated"
     console.print(f"{verb} package {describe(result.package)}")
@@ -146,6 +153,8 @@ def describe(package: CatalogPackage) -> str:
     flags = ["popular"] if package.popular else []
     flags.append("active" if package.active else "inactive")
     bonus = f" + {format_balance(package.bonus_credits)} bonus" if package.bonus_credits > 0 else ""
+    if package.bonus_credits > 0 and package.bonus_expires_in_days:
+        bonus += f" (expiring after {package.bonus_expires_in_days} days)"
     return (
         f"{package.id} ({package.name}): {format_balance(package.credits)}{bonus} credits for "
         f"{format_price(package.price_minor, package.currency)} {package.currency}, "

@@ -1,6 +1,6 @@
 """Wallet commands: `grant`, `adjust` and `balance`."""
 
-from collections.abc import Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -10,7 +10,6 @@ from credits_app.cli.common import (
     OperatorOption,
     OrgOption,
     ReasonOption,
-    Target,
     UserOption,
     console,
     operator_name,
@@ -18,10 +17,13 @@ from credits_app.cli.common import (
     require_reason,
     resolve_target,
 )
+from credits_app.clock import utcnow
 from credits_app.credits import adjustments, credit_service
-from credits_app.credits.amounts import format_balance
-from credits_app.credits.categories import OwnerKind
+from credits_app.credits.amounts import Units, format_balance, parse_credits
+from credits_app.credits.categories import LotSource
 from credits_app.credits.credit_service import CreditResult
+from credits_app.credits.drafts import DEFAULT_PRIORITY, NewLot
+from credits_app.credits.errors import InvalidExpiry
 
 GRANT_PREFIX = "Operator grant"
 
@@ -33,15 +35,39 @@ def grant(
     org: OrgOption = None,
     reason: ReasonOption = None,
     operator: OperatorOption = None,
+    expires_in: Annotated[
+        str | None,
+        typer.Option(metavar="DURATION", help="Expire after e.g. 30d, 12h or 90m (a lot expiry)."),
+    ] = None,
+    expires_at: Annotated[
+        str | None,
+        typer.Option(metavar="ISO8601", help="Expire at this moment, e.g. 2027-01-01T00:00Z."),
+    ] = None,
+    priority: Annotated[
+        int, typer.Option(min=0, max=100, help="Lower is spent first among equal expiries.")
+    ] = DEFAULT_PRIORITY,
 ) -> None:
-    """Credit a wallet (a `grant` entry recording the reason and the operator)."""
+    """Credit a wallet (a `grant` entry and its lot, recording the reason and the operator)."""
     metadata = adjustments.operator_metadata(require_reason(reason), operator_name(operator))
     target = resolve_target(user, org)
-    result = _grant(
-        target, amount, adjustments.operator_description(GRANT_PREFIX, metadata["reason"]), metadata
+    expiry = expiry_option(expires_in, expires_at)
+    units = parse_credits(amount)
+    lots = (
+        (NewLot(units, LotSource.GRANT, expiry, priority),)
+        if expiry is not None or priority != DEFAULT_PRIORITY
+        else ()
     )
+    result = credit_service.grant(
+        target.owner,
+        Units(units),
+        description=adjustments.operator_description(GRANT_PREFIX, metadata["reason"]),
+        metadata=metadata,
+        lots=lots,
+    )
+    until = f" (lot #{result.lot_id}, expires {expiry:%Y-%m-%d %H:%M} UTC)" if expiry else ""
     console.print(
-        f"Granted {format_balance(result.amount)} credits to {target.label}; {_after(result)}"
+        f"Granted {format_balance(result.amount)} credits to {target.label}{until}; "
+        f"{_after(result)}"
     )
 
 
@@ -58,12 +84,7 @@ def adjust(
     """Correct a wallet up or down (an `adjustment` entry); never takes it below zero."""
     reason, operator = require_reason(reason), operator_name(operator)
     target = resolve_target(user, org)
-    adjust_wallet = (
-        adjustments.adjust_personal_credits
-        if target.owner.kind is OwnerKind.USER
-        else adjustments.adjust_org_credits
-    )
-    result = adjust_wallet(target.owner.id, amount, reason=reason, operator=operator)
+    result = adjustments.adjust(target.owner, amount, reason=reason, operator=operator)
     console.print(
         f"Adjusted {target.label} by {format_signed(result.amount)} credits; {_after(result)}"
     )
@@ -73,25 +94,7 @@ def adjust(
 def balance(user: UserOption = None, org: OrgOption = None) -> None:
     """Print a wallet's balance."""
     target = resolve_target(user, org)
-    console.print(f"{target.label}: {format_balance(_balance(target))} credits")
-
-
-def _grant(
-    target: Target, amount: str, description: str, metadata: Mapping[str, str]
-) -> CreditResult:
-    if target.owner.kind is OwnerKind.USER:
-        return credit_service.grant_personal_credits(
-            target.owner.id, amount, description=description, metadata=metadata
-        )
-    return credit_service.grant_org_credits(
-        target.owner.id, amount, description=description, metadata=metadata
-    )
-
-
-def _balance(target: Target) -> Decimal:
-    if target.owner.kind is OwnerKind.USER:
-        return credit_service.get_personal_balance(target.owner.id)
-    return credit_service.get_org_balance(target.owner.id)
+    console.print(f"{target.label}: {format_balance(credit_service.balance(target.owner))} credits")
 
 
 def _after(result: CreditResult) -> str:
@@ -101,3 +104,26 @@ def _after(result: CreditResult) -> str:
 def format_signed(amount: Decimal) -> str:
     """ "+12.5" / "-12.5": the sign of a ledger movement is the point of the message."""
     return ("-" if amount < 0 else "+") + format_balance(abs(amount))
+
+
+_DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def expiry_option(expires_in: str | None, expires_at: str | None) -> datetime | None:
+    """The moment `--expires-in 30d` or `--expires-at ISO` names (not both), or None."""
+    if expires_in is not None and expires_at is not None:
+        raise InvalidExpiry("Give --expires-in or --expires-at, not both.")
+    if expires_in is not None:
+        number, unit = expires_in[:-1], expires_in[-1:].lower()
+        if unit not in _DURATION_UNITS or not number.isascii() or not number.isdigit():
+            raise InvalidExpiry("--expires-in must look like 30d, 12h or 90m.")
+        return utcnow() + timedelta(**{_DURATION_UNITS[unit]: int(number)})
+    if expires_at is not None:
+        try:
+            moment = datetime.fromisoformat(expires_at)
+        except ValueError:
+            raise InvalidExpiry("--expires-at must be an ISO 8601 timestamp.") from None
+        if moment.tzinfo is None:
+            raise InvalidExpiry("--expires-at must name its timezone, e.g. ...Z or +00:00.")
+        return moment
+    return None

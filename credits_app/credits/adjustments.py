@@ -37,7 +37,14 @@ def adjust_personal_credits(
     session: Session | None = None,
 ) -> CreditResult:
     """Post a signed correction to the user's wallet, e.g. "-12.5"; never below zero."""
-    return _adjust(WalletOwner.user(user_id), amount, reason, operator, idempotency_key, session)
+    return adjust(
+        WalletOwner.user(user_id),
+        amount,
+        reason=reason,
+        operator=operator,
+        idempotency_key=idempotency_key,
+        session=session,
+    )
 
 
 def adjust_org_credits(
@@ -50,7 +57,14 @@ def adjust_org_credits(
     session: Session | None = None,
 ) -> CreditResult:
     """Post a signed correction to the organization's wallet; never below zero."""
-    return _adjust(WalletOwner.org(org_id), amount, reason, operator, idempotency_key, session)
+    return adjust(
+        WalletOwner.org(org_id),
+        amount,
+        reason=reason,
+        operator=operator,
+        idempotency_key=idempotency_key,
+        session=session,
+    )
 
 
 def parse_signed_credits(value: AmountInput) -> int:
@@ -93,14 +107,17 @@ def operator_description(action: str, reason: str) -> str:
     return description[: MAX_DESCRIPTION_LENGTH - 1] + "…"
 
 
-def _adjust(
+def adjust(
     owner: WalletOwner,
     amount: AmountInput,
+    *,
     reason: str,
     operator: str,
-    idempotency_key: str | None,
-    session: Session | None,
+    idempotency_key: str | None = None,
+    session: Session | None = None,
 ) -> CreditResult:
+    """Post a signed correction to the owner's wallet: up creates a lot, down takes from lots in
+    the consumption order like any debit, and never below zero."""
     metadata = operator_metadata(reason, operator)
     draft = EntryDraft(
         type=TransactionType.ADJUSTMENT,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, cast, func, select
 from sqlmodel import Session
 
-from credits_app.clock import utcnow
+from credits_app.clock import month_of, utcnow
 from credits_app.credits.ai_usage_metadata import (
     FEATURE_KEY,
     INPUT_TOKENS_KEY,
@@ -24,7 +24,7 @@ from credits_app.credits.ai_usage_metadata import (
 from credits_app.credits.amounts import units_to_credits
 from credits_app.credits.categories import CreditUsageCategory, TransactionType
 from credits_app.credits.credit_service import usage_window_start
-from credits_app.credits.wallet_service import WalletOwner, entries, month_of, require_wallet
+from credits_app.credits.wallet_service import WalletOwner, entries, require_wallet
 from credits_app.db import unit_of_work
 
 UNKNOWN_MODEL = "unknown"

@@ -20,11 +20,21 @@ MAX_AMOUNT_CREDITS = 10**12
 MAX_AMOUNT_UNITS = MAX_AMOUNT_CREDITS * UNITS_PER_CREDIT
 MAX_BALANCE_UNITS = 10**18  # below BIGINT's 9.2e18, so arithmetic never overflows
 
+
+class Units(int):
+    """An amount already in units (e.g. a purchase's stored credits): taken as is, not parsed
+    from credits, so code that holds units never turns them into Decimals and back."""
+
+
 AmountInput = Decimal | int | str
 
 
 def parse_credits(value: AmountInput) -> int:
     """Exact units of a positive credit amount, or `InvalidAmount` saying what is wrong."""
+    if isinstance(value, Units):
+        if not 0 < value <= MAX_AMOUNT_UNITS:
+            raise InvalidAmount("Amount must be greater than zero.", value=str(value))
+        return int(value)
     decimal_value = _to_decimal(value)
     if not decimal_value.is_finite():
         raise InvalidAmount("Amount must be a finite number.", value=str(value))

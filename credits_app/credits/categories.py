@@ -29,6 +29,18 @@ class TransactionType(StrEnum):
     ADJUSTMENT = "adjustment"
 
 
+class LotSource(StrEnum):
+    """Where the credits of a lot came from (DESIGN §3b)."""
+
+    PURCHASE = "purchase"
+    BONUS = "bonus"
+    GRANT = "grant"
+    PROMOTION = "promotion"
+    TRANSFER = "transfer"
+    REFUND = "refund"
+    OPENING = "opening"
+
+
 class OwnerKind(StrEnum):
     """Who a wallet belongs to. Personal and org wallets never fall back to each other."""
 

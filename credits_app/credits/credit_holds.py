@@ -1,54 +1,39 @@
 """Holds: reserve credits for a request whose final cost is known only afterwards (AI calls).
 
-`place_hold` moves the worst-case cost into `wallets.held` with one guarded UPDATE (it passes
-only if `balance - held` covers it and the monthly limit leaves room), so concurrent requests
-each reserve their own share and together can never overdraw the wallet. `settle_hold` books
-the actual cost as one ledger entry and releases the reservation in the same statement;
-`release_hold` gives it all back (provider failure). A hold that is never closed (a crashed
-worker) expires after `HOLD_TTL` and is released by the next hold or refused debit there.
-Held credits are not ledger entries: the balance still equals the sum of the ledger.
+`place_hold` pins the worst-case cost on the wallet's lots in consumption order (their
+`held`, and `wallets.held`) with the same guarded move as any debit: it passes only if the
+free units of unexpired lots cover it and the monthly limit leaves room, so concurrent
+requests each reserve their own share and together can never overdraw the wallet.
+`settle_hold` books the actual cost as one ledger entry spent from the pinned units and gives
+the rest back; `release_hold` gives it all back (provider failure). Pinned units never expire
+while pinned; returned to a lot that expired meanwhile, they expire at once. A hold that is
+never closed (a crashed worker) expires after `HOLD_TTL` and is released by the next hold or
+refused debit there. Held credits are not ledger entries: the balance still equals the sum of
+the ledger and of the lots.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, bindparam, select, text
+from sqlalchemy import select
 from sqlmodel import Session
 
 from credits_app.clock import utcnow
 from credits_app.credits.amounts import units_to_credits
+from credits_app.credits.balance_moves import Move, Takes, WalletState, apply_move
 from credits_app.credits.categories import OwnerKind, TransactionType, parse_category
-from credits_app.credits.errors import (
-    InvalidArgument,
-)
-from credits_app.credits.hold_expiry import (
-    RELEASE_HELD,
-    close_hold,
-    holds,
-    release_expired_holds,
-)
+from credits_app.credits.errors import InvalidArgument
+from credits_app.credits.hold_expiry import close_hold, holds, release_expired_holds, unpin_hold
 from credits_app.credits.owners import WalletOwner
 from credits_app.credits.wallet_service import (
     EntryDraft,
     debit_refusal,
-    month_of,
-    post_entry,
+    lock_wallet,
     require_wallet,
     wallets,
 )
 from credits_app.db import unit_of_work
-
-_PLACE_HOLD = text(
-    """
-    UPDATE wallets SET held = held + :units
-    WHERE owner_kind = :owner_kind AND owner_id = :owner_id
-      AND balance - held >= :units
-      AND (monthly_limit IS NULL OR :units + held + CASE
-            WHEN spend_month = :spend_month THEN spent_this_month ELSE 0 END <= monthly_limit)
-    RETURNING id
-    """
-).bindparams(bindparam("units", type_=BigInteger()), bindparam("spend_month", type_=Date()))
 
 
 @dataclass(frozen=True)
@@ -65,22 +50,19 @@ def place_hold(owner: WalletOwner, units: int, *, session: Session | None = None
     if units <= 0:
         raise InvalidArgument("A hold must reserve a positive amount.")
     with unit_of_work(session) as db:
-        wallet = require_wallet(db, owner)
+        wallet = lock_wallet(db, owner)
         release_expired_holds(db, wallet.id)
-        params = {
-            "units": units,
-            "owner_kind": owner.kind.value,
-            "owner_id": owner.id,
-            "spend_month": month_of(utcnow()),
-        }
-        if db.execute(_PLACE_HOLD, params).one_or_none() is None:
+        hold_id = int(
+            db.execute(
+                holds.insert()
+                .values(wallet_id=wallet.id, amount=units, status="active", created_at=utcnow())
+                .returning(holds.c.id)
+            ).scalar_one()
+        )
+        move = Move(0, units, Takes.FREE, pin=units, hold_id=hold_id)
+        if apply_move(db, wallet.id, move, utcnow()) is None:
             raise debit_refusal(require_wallet(db, owner), units, spend=units)
-        hold_id = db.execute(
-            holds.insert()
-            .values(wallet_id=wallet.id, amount=units, status="active", created_at=utcnow())
-            .returning(holds.c.id)
-        ).scalar_one()
-    return int(hold_id)
+    return hold_id
 
 
 def settle_hold(
@@ -93,9 +75,9 @@ def settle_hold(
 ) -> SettledHold:
     """Charge the actual cost (capped at the hold) and release the reservation, atomically."""
     with unit_of_work() as db:
-        hold, owner = _active_hold(db, hold_id)
+        hold, wallet = _lock_active_hold(db, hold_id)
         charge = min(max(charge_units, 0), hold.amount)
-        entry_id, balance_after = None, require_wallet(db, owner).balance
+        draft = None
         if charge > 0:
             details = dict(metadata)
             if charge_units > hold.amount:  # said out loud, never silently
@@ -107,33 +89,48 @@ def settle_hold(
                 description=description,
                 metadata=details,
             )
-            posted = post_entry(db, owner, draft, release=hold.amount)
-            entry_id, balance_after = posted.id, posted.balance_after
-        else:
-            db.execute(RELEASE_HELD, {"units": hold.amount, "wallet_id": hold.wallet_id})
-        close_hold(db, hold_id, "settled", entry_id)
-    return SettledHold(charge, entry_id, balance_after)
+        applied = unpin_hold(db, wallet.id, hold_id, hold.amount, draft)
+        if applied is None:
+            raise debit_refusal(wallet, charge, spend=charge)
+        close_hold(db, hold_id, "settled", applied.entry_id)
+        balance_after = applied.balance_after if draft else require_wallet(db, hold.owner).balance
+    return SettledHold(charge, applied.entry_id, balance_after)
 
 
 def release_hold(hold_id: int) -> None:
     """Give the whole reservation back (the request failed); a closed hold is left alone."""
     with unit_of_work() as db:
-        row = db.execute(
-            select(holds).where(holds.c.id == hold_id, holds.c.status == "active").with_for_update()
-        ).one_or_none()
-        if row is None:
+        try:
+            hold, wallet = _lock_active_hold(db, hold_id)
+        except InvalidArgument:
             return
-        db.execute(RELEASE_HELD, {"units": row.amount, "wallet_id": row.wallet_id})
+        if unpin_hold(db, wallet.id, hold_id, hold.amount, None) is None:
+            raise RuntimeError(f"Hold {hold_id} could not be released: held units disagree.")
         close_hold(db, hold_id, "released", None)
 
 
-def _active_hold(db: Session, hold_id: int) -> tuple[Any, WalletOwner]:
+@dataclass(frozen=True)
+class _Hold:
+    amount: int
+    owner: WalletOwner
+
+
+def _lock_active_hold(db: Session, hold_id: int) -> tuple[_Hold, WalletState]:
+    """Lock the hold's wallet, then the hold (every writer locks the wallet first), and check
+    that it is still active."""
     row = db.execute(
-        select(holds, wallets.c.owner_kind, wallets.c.owner_id)
-        .join(wallets, wallets.c.id == holds.c.wallet_id)
-        .where(holds.c.id == hold_id, holds.c.status == "active")
-        .with_for_update(of=holds)
+        select(wallets.c.owner_kind, wallets.c.owner_id)
+        .join(holds, wallets.c.id == holds.c.wallet_id)
+        .where(holds.c.id == hold_id)
     ).one_or_none()
-    if row is None:
-        raise InvalidArgument("This hold is no longer active (settled, released or expired).")
-    return row, WalletOwner(OwnerKind(row.owner_kind), row.owner_id)
+    if row is not None:
+        owner = WalletOwner(OwnerKind(row.owner_kind), row.owner_id)
+        wallet = lock_wallet(db, owner)
+        amount = db.execute(
+            select(holds.c.amount)
+            .where(holds.c.id == hold_id, holds.c.status == "active")
+            .with_for_update()
+        ).scalar_one_or_none()
+        if amount is not None:
+            return _Hold(int(amount), owner), wallet
+    raise InvalidArgument("This hold is no longer active (settled, released or expired).")

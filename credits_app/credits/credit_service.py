@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from credits_app.clock import utcnow
+from credits_app.clock import as_utc, utcnow
 from credits_app.credits.amounts import AmountInput, parse_credits, units_to_credits
 from credits_app.credits.categories import (
     CreditUsageCategory,
@@ -22,13 +22,13 @@ from credits_app.credits.categories import (
     parse_category,
     parse_transaction_type,
 )
+from credits_app.credits.drafts import NewLot
 from credits_app.credits.errors import InvalidArgument, WalletNotFound
 from credits_app.credits.history_cursor import decode_cursor, encode_cursor
 from credits_app.credits.wallet_service import (
     EntryDraft,
     PostedEntry,
     WalletOwner,
-    as_utc,
     entries,
     open_wallet,
     post_entry,
@@ -56,6 +56,7 @@ class GrantOptions(TypedDict, total=False):
     metadata: Mapping[str, Any] | None
     idempotency_key: str | None
     session: Session | None
+    lots: tuple[NewLot, ...]  # the lots it creates (default: one, source by type, no expiry)
 
 
 class DeductOptions(TypedDict, total=False):
@@ -75,6 +76,7 @@ class CreditResult:
     amount: Decimal  # signed: negative for deductions
     new_balance: Decimal
     replayed: bool  # True when an idempotency key returned an earlier result
+    lot_id: int | None = None  # the (first) lot a credit created
 
 
 @dataclass(frozen=True)
@@ -118,77 +120,36 @@ class UsageReport:
     daily: list[DailyUsage]
 
 
-def get_personal_balance(user_id: int, *, session: Session | None = None) -> Decimal:
-    """The user's personal wallet balance."""
-    return _balance(WalletOwner.user(user_id), session)
+def balance(owner: WalletOwner, *, session: Session | None = None) -> Decimal:
+    """The wallet's balance: its lots that have not expired (held credits included)."""
+    with unit_of_work(session) as db:
+        return units_to_credits(require_wallet(db, owner).balance)
 
 
-def get_org_balance(org_id: int, *, session: Session | None = None) -> Decimal:
-    """The organization's wallet balance."""
-    return _balance(WalletOwner.org(org_id), session)
-
-
-def grant_personal_credits(
-    user_id: int,
-    amount: AmountInput,
-    *,
-    description: str,
-    **options: Unpack[GrantOptions],
-) -> CreditResult:
-    """Add credits to a user's wallet (opened on first use). `type` may be purchase, refund, ..."""
-    return _grant(WalletOwner.user(user_id), amount, description=description, **options)
-
-
-def grant_org_credits(
-    org_id: int,
-    amount: AmountInput,
-    *,
-    description: str,
-    **options: Unpack[GrantOptions],
-) -> CreditResult:
-    """Add credits to an organization's wallet (opened on first use)."""
-    return _grant(WalletOwner.org(org_id), amount, description=description, **options)
-
-
-def deduct_personal_credits(
-    user_id: int,
-    amount: AmountInput,
-    *,
-    category: str,
-    **options: Unpack[DeductOptions],
-) -> CreditResult:
-    """Spend from the user's own wallet only; raises `InsufficientCredits` when it is short."""
-    return _deduct(WalletOwner.user(user_id), amount, category=category, **options)
-
-
-def deduct_org_credits(
-    org_id: int, amount: AmountInput, *, category: str, **options: Unpack[DeductOptions]
-) -> CreditResult:
-    """Spend from the organization's wallet only; never touches a member's personal wallet."""
-    return _deduct(WalletOwner.org(org_id), amount, category=category, **options)
-
-
-def _grant(
+def grant(
     owner: WalletOwner,
     amount: AmountInput,
     *,
     description: str,
-    type: str = TransactionType.GRANT,
-    metadata: Mapping[str, Any] | None = None,
-    idempotency_key: str | None = None,
-    session: Session | None = None,
+    **options: Unpack[GrantOptions],
 ) -> CreditResult:
-    entry_type = parse_transaction_type(type)
+    """Add credits to the owner's wallet (opened on first use) as one lot, or as `lots`.
+
+    `type` may be grant, purchase, refund, adjustment, transfer_in; a grant may name its lot's
+    source, expiry and priority through `lots` (their units must add up to `amount`).
+    """
+    entry_type = parse_transaction_type(options.get("type", TransactionType.GRANT))
     if entry_type not in CREDIT_TYPES:
         raise InvalidArgument(f"A grant cannot have type {entry_type.value!r}.")
     draft = EntryDraft(
         type=entry_type,
         amount=parse_credits(amount),
         description=description,
-        metadata=metadata or {},
-        idempotency_key=idempotency_key,
+        metadata=options.get("metadata") or {},
+        idempotency_key=options.get("idempotency_key"),
+        lots=options.get("lots", ()),
     )
-    with unit_of_work(session) as db:
+    with unit_of_work(options.get("session")) as db:
         try:
             posted = post_entry(db, owner, draft)
         except WalletNotFound:
@@ -197,27 +158,66 @@ def _grant(
     return _result(posted)
 
 
-def _deduct(
+def deduct(
     owner: WalletOwner,
     amount: AmountInput,
     *,
     category: str,
-    description: str = "",
-    metadata: Mapping[str, Any] | None = None,
-    idempotency_key: str | None = None,
-    session: Session | None = None,
+    **options: Unpack[DeductOptions],
 ) -> CreditResult:
+    """Spend from exactly this wallet (never another); `InsufficientCredits` when it is short.
+
+    Units come from the wallet's lots in the consumption order (DESIGN §3b).
+    """
     draft = EntryDraft(
         type=TransactionType.USAGE,
         amount=-parse_credits(amount),
         category=parse_category(category),
-        description=description,
-        metadata=metadata or {},
-        idempotency_key=idempotency_key,
+        description=options.get("description", ""),
+        metadata=options.get("metadata") or {},
+        idempotency_key=options.get("idempotency_key"),
     )
-    with unit_of_work(session) as db:
+    with unit_of_work(options.get("session")) as db:
         posted = post_entry(db, owner, draft)
     return _result(posted)
+
+
+def get_personal_balance(user_id: int, *, session: Session | None = None) -> Decimal:
+    """The user's personal wallet balance."""
+    return balance(WalletOwner.user(user_id), session=session)
+
+
+def get_org_balance(org_id: int, *, session: Session | None = None) -> Decimal:
+    """The organization's wallet balance."""
+    return balance(WalletOwner.org(org_id), session=session)
+
+
+def grant_personal_credits(
+    user_id: int, amount: AmountInput, *, description: str, **options: Unpack[GrantOptions]
+) -> CreditResult:
+    """Add credits to a user's wallet (opened on first use)."""
+    return grant(WalletOwner.user(user_id), amount, description=description, **options)
+
+
+def grant_org_credits(
+    org_id: int, amount: AmountInput, *, description: str, **options: Unpack[GrantOptions]
+) -> CreditResult:
+    """Add credits to an organization's wallet (opened on first use)."""
+    return grant(WalletOwner.org(org_id), amount, description=description, **options)
+
+
+def deduct_personal_credits(
+    user_id: int, amount: AmountInput, *, category: str, **options: Unpack[DeductOptions]
+) -> CreditResult:
+    """Spend from the user's own wallet only; raises `InsufficientCredits` when it is short."""
+    return deduct(WalletOwner.user(user_id), amount, category=category, **options)
+
+
+def deduct_org_credits(
+    org_id: int, amount: AmountInput, *, category: str, **options: Unpack[DeductOptions]
+) -> CreditResult:
+    """Spend from the organization's wallet only; never touches a member's personal wallet."""
+    return deduct(WalletOwner.org(org_id), amount, category=category, **options)
 
 
 def get_history(
@@ -232,16 +232,16 @@ def get_history(
     """Newest-first ledger entries, filtered by type/category, paged by an opaque keyset cursor."""
     if not 1 <= limit <= MAX_HISTORY_LIMIT:
         raise InvalidArgument(f"limit must be between 1 and {MAX_HISTORY_LIMIT}.")
-    query = select(entries).order_by(entries.c.created_at.desc(), entries.c.id.desc())
+    # Ledger order: entries are appended under the wallet lock, so their ids are the order the
+    # balance moved and `balanceAfter` reads as a running balance (DESIGN §3b).
+    query = select(entries).order_by(entries.c.id.desc())
     if type is not None:
         query = query.where(entries.c.type == parse_transaction_type(type).value)
     if category is not None:
         query = query.where(entries.c.category == parse_category(category).value)
     if cursor is not None:
-        after_created_at, after_id = decode_cursor(cursor)
-        query = query.where(
-            tuple_(entries.c.created_at, entries.c.id) < tuple_(after_created_at, after_id)
-        )
+        _, after_id = decode_cursor(cursor)
+        query = query.where(entries.c.id < after_id)
     with unit_of_work(session) as db:
         wallet = require_wallet(db, owner)
         rows = db.execute(query.where(entries.c.wallet_id == wallet.id).limit(limit + 1)).all()
@@ -302,17 +302,13 @@ def _usage_report(days: int, first_day: date, spent: dict[tuple[date, str], int]
     )
 
 
-def _balance(owner: WalletOwner, session: Session | None) -> Decimal:
-    with unit_of_work(session) as db:
-        return units_to_credits(require_wallet(db, owner).balance)
-
-
 def _result(posted: PostedEntry) -> CreditResult:
     return CreditResult(
         transaction_id=posted.id,
         amount=units_to_credits(posted.amount),
         new_balance=units_to_credits(posted.balance_after),
         replayed=posted.replayed,
+        lot_id=posted.lot_id,
     )
 
 

@@ -119,3 +119,9 @@ def _plain(amount: Decimal) -> str:
     """12.5000 -> '12.5', 40.0000 -> '40' for messages people read."""
     text = f"{amount:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class InvalidExpiry(CreditsError):
+    """An expiry that is not in the future (or is not a timestamp with a timezone)."""
+
+    code = "invalid_expiry"

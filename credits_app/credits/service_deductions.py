@@ -1,4 +1,5 @@
-"""Spending on behalf of other platform services (marketplace, premium features, subscriptions).
+"""Spending and granting on behalf of other platform services (marketplace, premium features,
+subscriptions; signup bonuses, referrals, goodwill).
 
 Their idempotency keys live in a namespace of their own (`service:`), so they cannot collide
 with keys the app itself uses, and a key is bound to one wallet: reusing it for another wallet
@@ -7,19 +8,17 @@ check covers the same wallet).
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlmodel import Session
 
-from credits_app.credits.amounts import AmountInput
-from credits_app.credits.categories import OwnerKind
-from credits_app.credits.credit_service import (
-    CreditResult,
-    deduct_org_credits,
-    deduct_personal_credits,
-)
-from credits_app.credits.errors import IdempotencyConflict
+from credits_app.credits.amounts import AmountInput, Units, parse_credits
+from credits_app.credits.categories import LotSource
+from credits_app.credits.credit_service import CreditResult, deduct, grant
+from credits_app.credits.drafts import DEFAULT_PRIORITY, NewLot
+from credits_app.credits.errors import IdempotencyConflict, InvalidArgument
 from credits_app.credits.wallet_service import WalletOwner, entries, wallets
 from credits_app.db import unit_of_work
 
@@ -37,18 +36,52 @@ def deduct_for_service(
 ) -> CreditResult:
     """Deduct from exactly the named wallet (no fallback); a replayed key gives the original."""
     key = SERVICE_KEY_PREFIX + idempotency_key if idempotency_key is not None else None
-    deduct = deduct_personal_credits if owner.kind is OwnerKind.USER else deduct_org_credits
     with unit_of_work() as db:
         if key is not None:
             _refuse_key_of_another_wallet(db, owner, key)
         try:
             return deduct(
-                owner.id,
+                owner,
                 amount,
                 category=category,
                 description=description,
                 metadata=metadata,
                 idempotency_key=key,
+                session=db,
+            )
+        except IdempotencyConflict:
+            raise _conflict_in_callers_terms(idempotency_key) from None
+
+
+def grant_for_service(
+    owner: WalletOwner,
+    amount: AmountInput,
+    *,
+    reason: str,
+    source: str = LotSource.GRANT,
+    expires_at: datetime | None = None,
+    priority: int = DEFAULT_PRIORITY,
+    metadata: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> CreditResult:
+    """Grant credits as one lot (`grant` or `promotion`, optional expiry and priority) to
+    exactly the named wallet; a replayed key gives the original, a past expiry is refused."""
+    lot_source = LotSource(source)
+    if lot_source not in (LotSource.GRANT, LotSource.PROMOTION):
+        raise InvalidArgument("source must be grant or promotion.", field="source")
+    units = parse_credits(amount)
+    key = SERVICE_KEY_PREFIX + idempotency_key if idempotency_key is not None else None
+    with unit_of_work() as db:
+        if key is not None:
+            _refuse_key_of_another_wallet(db, owner, key)
+        try:
+            return grant(
+                owner,
+                Units(units),
+                description=reason,
+                metadata=dict(metadata or {}) | {"reason": reason},
+                idempotency_key=key,
+                lots=(NewLot(units, lot_source, expires_at, priority),),
                 session=db,
             )
         except IdempotencyConflict:

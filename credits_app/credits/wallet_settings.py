@@ -11,13 +11,13 @@ from typing import TypedDict
 
 from sqlmodel import Session
 
-from credits_app.clock import utcnow
+from credits_app.clock import month_of, utcnow
 from credits_app.credits.amounts import AmountInput, parse_credits, units_to_credits
 from credits_app.credits.errors import InvalidArgument
+from credits_app.credits.lot_reads import LotView, expiring_soon, list_lots
 from credits_app.credits.wallet_service import (
     WalletOwner,
     WalletState,
-    month_of,
     require_wallet,
     wallets,
 )
@@ -57,17 +57,24 @@ class BalanceOverview:
     status: BalanceStatus
     settings: WalletSettings
     used_this_month: Decimal
+    held: Decimal = Decimal(0)  # reserved by in-flight requests
+    available: Decimal = Decimal(0)  # balance - held: what can be spent now
+    expiring: tuple[LotView, ...] = ()  # lots expiring within 30 days, soonest first
 
 
 def get_balance_overview(owner: WalletOwner, *, session: Session | None = None) -> BalanceOverview:
-    """Balance, its status against the thresholds, and this month's spending against the limit."""
+    """Balance, held and available, its status, this month's spending, and what expires soon."""
     with unit_of_work(session) as db:
         wallet = require_wallet(db, owner)
+        expiring = expiring_soon(list_lots(owner, session=db))
     return BalanceOverview(
         balance=units_to_credits(wallet.balance),
         status=balance_status(wallet),
         settings=_settings_of(wallet),
         used_this_month=units_to_credits(wallet.spent_in(month_of(utcnow()))),
+        held=units_to_credits(wallet.held),
+        available=units_to_credits(wallet.available),
+        expiring=tuple(expiring),
     )
 
 
@@ -101,10 +108,12 @@ def update_wallet_settings(
 
 
 def balance_status(wallet: WalletState) -> BalanceStatus:
-    """Critical at or below the critical threshold (or at zero), low at or below the low one."""
-    if wallet.balance == 0 or _at_or_below(wallet.balance, wallet.critical_threshold):
+    """Judged on what can be spent (available, not the balance with held credits): critical at
+    or below the critical threshold (or at zero), low at or below the low one."""
+    available = wallet.available
+    if available <= 0 or _at_or_below(available, wallet.critical_threshold):
         return BalanceStatus.CRITICAL
-    if _at_or_below(wallet.balance, wallet.low_threshold):
+    if _at_or_below(available, wallet.low_threshold):
         return BalanceStatus.LOW
     return BalanceStatus.OK
 

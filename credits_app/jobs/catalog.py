@@ -6,6 +6,7 @@ handler lives with the package that owns the work.
 
 from datetime import timedelta
 
+from credits_app.credits.lot_expiry import sweep_expired_lots
 from credits_app.jobs import maintenance
 from credits_app.jobs.registry import Registry, RetryPolicy
 from credits_app.notifications.delivery import deliver_webhook
@@ -19,6 +20,7 @@ from credits_app.notifications.policies import (
 from credits_app.settings import get_settings
 
 RELEASE_EXPIRED_HOLDS = "holds.release_expired"
+EXPIRE_LOTS = "lots.expire_due"
 PRUNE_JOBS = "jobs.prune"
 
 
@@ -27,6 +29,7 @@ def default_registry() -> Registry:
     registry = Registry()
     upkeep = RetryPolicy(max_attempts=3, base_seconds=10)
     registry.register(RELEASE_EXPIRED_HOLDS, maintenance.release_expired_holds_everywhere, upkeep)
+    registry.register(EXPIRE_LOTS, lambda _job: sweep_expired_lots(), upkeep)
     registry.register(PRUNE_JOBS, maintenance.prune_finished_jobs, upkeep)
     registry.register(DELIVER_WEBHOOK, deliver_webhook, WEBHOOK_RETRY)
     registry.register(SEND_EMAIL, send_alert_email, EMAIL_RETRY)
@@ -34,6 +37,10 @@ def default_registry() -> Registry:
         RELEASE_EXPIRED_HOLDS,
         RELEASE_EXPIRED_HOLDS,
         lambda: timedelta(seconds=get_settings().expiry_sweep_seconds),
+    )
+    # Idle wallets' due lots get their expiry entries (writes and reads never wait for this).
+    registry.every(
+        EXPIRE_LOTS, EXPIRE_LOTS, lambda: timedelta(seconds=get_settings().expiry_sweep_seconds)
     )
     registry.every(PRUNE_JOBS, PRUNE_JOBS, lambda: timedelta(hours=1))
     return registry

@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import Engine, event, text
 from sqlmodel import Session
 
-from credits_app.clock import utcnow
+from credits_app.clock import month_of, utcnow
 from credits_app.credits import credit_service as credits
 from credits_app.credits.errors import CreditsError
-from credits_app.credits.wallet_service import WalletOwner, month_of
+from credits_app.credits.wallet_service import WalletOwner
 from credits_app.credits.wallet_settings import update_wallet_settings
 from tests.conftest import make_user
 from tests.support.wallets import ledger_totals, usage_units_in_month, wallet_state

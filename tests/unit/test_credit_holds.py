@@ -26,6 +26,7 @@ from credits_app.credits.wallet_service import WalletOwner, entries
 from credits_app.credits.wallet_settings import update_wallet_settings
 from credits_app.db import unit_of_work
 from tests.conftest import make_org, make_user
+from tests.support.lots import assert_lots_match_ledger
 from tests.support.wallets import ledger_totals, wallet_state
 
 NOW = datetime(2026, 5, 12, 9, 30, tzinfo=UTC)
@@ -52,6 +53,7 @@ def assert_consistent(owner: WalletOwner, *, balance: int, held: int) -> None:
     totals = ledger_totals(owner)
     assert (wallet.balance, wallet.held) == (balance, held)
     assert totals.balance == totals.ledger_sum == balance
+    assert_lots_match_ledger(owner)
 
 
 def hold_row(hold_id: int) -> Any:

@@ -33,18 +33,12 @@ from hypothesis.stateful import (
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
-from credits_app.clock import frozen_at
+from credits_app.clock import as_utc, frozen_at, month_of
 from credits_app.credits import credit_service as credits
 from credits_app.credits.adjustments import adjust_org_credits, adjust_personal_credits
 from credits_app.credits.amounts import parse_credits, units_to_credits
 from credits_app.credits.errors import InsufficientCredits, MonthlyLimitReached
-from credits_app.credits.wallet_service import (
-    WalletOwner,
-    as_utc,
-    entries,
-    month_of,
-    require_wallet,
-)
+from credits_app.credits.wallet_service import WalletOwner, entries, require_wallet
 from credits_app.credits.wallet_settings import update_wallet_settings
 from credits_app.db import unit_of_work, use_engine
 from tests.conftest import make_org, make_user

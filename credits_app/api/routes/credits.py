@@ -14,12 +14,14 @@ from credits_app.api.responses import api_router
 from credits_app.api.schemas import (
     BalanceOut,
     HistoryOut,
+    LotOut,
+    LotsOut,
     SettingsIn,
     SettingsOut,
     TokensOut,
     UsageOut,
 )
-from credits_app.credits import ai_usage_report, credit_service, wallet_settings
+from credits_app.credits import ai_usage_report, credit_service, lot_reads, wallet_settings
 from credits_app.credits.categories import CreditUsageCategory, TransactionType
 from credits_app.credits.owners import WalletOwner
 
@@ -69,6 +71,18 @@ def personal_balance(user: CurrentUser) -> Response:
 def org_balance(access: OrgMember) -> Response:
     """The organization wallet's balance (any member)."""
     return _balance(WalletOwner.org(access.org_id))
+
+
+@router.get("/credits/lots", response_model=LotsOut)
+def personal_lots(user: CurrentUser) -> Response:
+    """Lots with credits left, in the order they will be spent (soonest expiry first)."""
+    return _lots(WalletOwner.user(user.id))
+
+
+@router.get("/orgs/{orgId}/credits/lots", response_model=LotsOut)
+def org_lots(access: OrgMember) -> Response:
+    """The organization wallet's lots (any member)."""
+    return _lots(WalletOwner.org(access.org_id))
 
 
 @router.get("/credits/tokens", response_model=TokensOut)
@@ -127,6 +141,10 @@ def update_org_settings(body: SettingsIn, access: OrgManager) -> Response:
 
 def _balance(owner: WalletOwner) -> Response:
     return respond(BalanceOut.of(wallet_settings.get_balance_overview(owner)))
+
+
+def _lots(owner: WalletOwner) -> Response:
+    return respond(LotsOut(items=[LotOut.of(lot) for lot in lot_reads.list_lots(owner)]))
 
 
 def _history(

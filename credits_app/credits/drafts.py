@@ -1,0 +1,131 @@
+"""What a write asks for, validated before any SQL: a ledger entry and the lots a credit brings."""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from credits_app.credits.ai_usage_metadata import validate_ai_metadata
+from credits_app.credits.categories import CreditUsageCategory, LotSource, TransactionType
+from credits_app.credits.errors import InvalidArgument, InvalidExpiry
+
+MAX_DESCRIPTION_LENGTH = 500
+MAX_METADATA_BYTES = 16_384
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+DEFAULT_PRIORITY = 50
+
+# The lot a credit creates when the caller does not say (DESIGN §3b sources).
+DEFAULT_LOT_SOURCE = {
+    TransactionType.PURCHASE: LotSource.PURCHASE,
+    TransactionType.GRANT: LotSource.GRANT,
+    TransactionType.REFUND: LotSource.REFUND,
+    TransactionType.ADJUSTMENT: LotSource.GRANT,
+    TransactionType.TRANSFER_IN: LotSource.TRANSFER,
+}
+
+
+@dataclass(frozen=True)
+class NewLot:
+    """Units a credit adds as one lot: its source, expiry, spending priority and cost basis."""
+
+    units: int
+    source: LotSource
+    expires_at: datetime | None = None
+    priority: int = DEFAULT_PRIORITY
+    cost_minor: int | None = None
+    currency: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.units <= 0:
+            raise InvalidArgument("A lot must hold a positive amount.")
+        if type(self.priority) is not int or not 0 <= self.priority <= 100:
+            raise InvalidArgument("priority must be an integer from 0 to 100.", field="priority")
+        if self.expires_at is not None:
+            if self.expires_at.tzinfo is None:
+                raise InvalidExpiry("expiresAt must name its timezone (ISO 8601, e.g. ...Z).")
+            # Stored as UTC (SQLite keeps the wall-clock fields only).
+            object.__setattr__(self, "expires_at", self.expires_at.astimezone(UTC))
+
+    def fingerprint(self) -> list[Any]:
+        """What distinguishes this lot in an idempotent request."""
+        expiry = self.expires_at.isoformat() if self.expires_at else None
+        return [self.units, self.source.value, expiry, self.priority, self.cost_minor]
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """A ledger entry about to be posted; validated on creation so nothing invalid reaches SQL.
+
+    A credit (amount > 0) brings `lots` (default: one lot of the whole amount, source by type,
+    no expiry); a debit carries none: it takes from lots in the consumption order.
+    """
+
+    type: TransactionType
+    amount: int  # signed units: > 0 credits the wallet, < 0 debits it
+    category: CreditUsageCategory | None = None
+    description: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+    lots: tuple[NewLot, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.metadata, Mapping):
+            raise InvalidArgument("Metadata must be a JSON object.")
+        if self.amount == 0:
+            raise InvalidArgument("A ledger entry cannot move zero credits.")
+        if len(self.description) > MAX_DESCRIPTION_LENGTH:
+            raise InvalidArgument(
+                f"Description must be at most {MAX_DESCRIPTION_LENGTH} characters."
+            )
+        if self.idempotency_key is not None and not (
+            0 < len(self.idempotency_key) <= MAX_IDEMPOTENCY_KEY_LENGTH
+        ):
+            raise InvalidArgument(
+                f"Idempotency key must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters."
+            )
+        if len(canonical_json(self.metadata)) > MAX_METADATA_BYTES:
+            raise InvalidArgument(f"Metadata must be at most {MAX_METADATA_BYTES} bytes of JSON.")
+        if self.category is CreditUsageCategory.AI_USAGE:  # AI keys mean nothing elsewhere
+            validate_ai_metadata(self.metadata)
+        if self.amount < 0 and self.lots:
+            raise InvalidArgument("A debit takes from existing lots; it cannot create any.")
+        if self.lots and sum(lot.units for lot in self.lots) != self.amount:
+            raise InvalidArgument("The lots of a credit must add up to its amount.")
+
+    def new_lots(self) -> tuple[NewLot, ...]:
+        """The lots this entry creates (none for a debit)."""
+        if self.amount < 0:
+            return ()
+        source = DEFAULT_LOT_SOURCE.get(self.type, LotSource.GRANT)
+        return self.lots or (NewLot(self.amount, source),)
+
+    def spend_units(self) -> int:
+        """Units this entry spends against the monthly limit: usage counts, other debits don't."""
+        return -self.amount if self.type is TransactionType.USAGE else 0
+
+    def request_hash(self) -> str:
+        """Fingerprint of what was asked, so a replayed key can be told from a reused one.
+
+        Lots count only when the caller chose them, so keys recorded before lots existed
+        still replay (their requests hashed the same fields).
+        """
+        request: dict[str, Any] = {
+            "type": self.type.value,
+            "amount": self.amount,
+            "category": self.category.value if self.category else None,
+            "description": self.description,
+            "metadata": self.metadata,
+        }
+        if self.lots:
+            request["lots"] = [lot.fingerprint() for lot in self.lots]
+        return hashlib.sha256(canonical_json(request).encode()).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted, compact JSON: the form sizes and hashes are computed on."""
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        raise InvalidArgument("Metadata must be a JSON object of plain values.") from None
