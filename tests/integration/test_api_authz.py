@@ -57,6 +57,7 @@ ORG_ENDPOINTS = [
     Endpoint("balance", "GET", "/api/orgs/{org}/credits", writes=False),
     Endpoint("history", "GET", "/api/orgs/{org}/credits/history", writes=False),
     Endpoint("usage", "GET", "/api/orgs/{org}/credits/usage", writes=False),
+    Endpoint("lots", "GET", "/api/orgs/{org}/credits/lots", writes=False),
     Endpoint("settings", "PATCH", "/api/orgs/{org}/credits/settings", writes=True),
     Endpoint("members", "POST", "/api/orgs/{org}/members", writes=True),
 ]
@@ -68,9 +69,13 @@ READ_KEYS = {
         "criticalThreshold",
         "usedThisMonth",
         "monthlyLimit",
+        "held",
+        "available",
+        "expiring",
     },
     "history": {"items", "nextCursor"},
     "usage": {"days", "totalUsed", "byCategory", "daily", "ai"},
+    "lots": {"items"},
 }
 ROLES = ["outsider", "member", "admin", "owner"]
 
@@ -182,6 +187,8 @@ def test_admins_and_owners_may_read_and_manage(
         assert [(i["type"], i["amount"]) for i in body["items"]] == [("grant", 25)]
     elif endpoint.name == "usage":
         assert (set(body), body["totalUsed"]) == (READ_KEYS["usage"], 0)
+    elif endpoint.name == "lots":
+        assert [(lot["source"], lot["remaining"]) for lot in body["items"]] == [("grant", 25)]
     elif endpoint.name == "settings":
         assert body == MANAGER_SETTINGS[role]
         assert org_settings(api, world) == MANAGER_SETTINGS[role]

@@ -33,6 +33,9 @@ BALANCE_KEYS = {
     "criticalThreshold",
     "usedThisMonth",
     "monthlyLimit",
+    "held",
+    "available",
+    "expiring",
 }
 SETTINGS_KEYS = {"monthlyLimit", "lowThreshold", "criticalThreshold"}
 TOKENS_KEYS = {
@@ -59,7 +62,16 @@ HISTORY_ITEM_KEYS = {
 USAGE_KEYS = {"days", "totalUsed", "byCategory", "daily", "ai"}
 CATEGORIES = {"ai_usage", "marketplace", "premium_feature", "subscription", "transfer", "other"}
 AI_FEATURES = {"chat", "image", "tts", "stt"}
-PACKAGE_KEYS = {"id", "name", "credits", "bonusCredits", "priceCents", "currency", "popular"}
+PACKAGE_KEYS = {
+    "id",
+    "name",
+    "credits",
+    "bonusCredits",
+    "priceCents",
+    "currency",
+    "popular",
+    "bonusExpiresInDays",
+}
 
 
 def D(text: str) -> Decimal:
@@ -282,6 +294,9 @@ def test_new_wallet_balance_is_zero_critical_with_no_settings(api: ApiClient) ->
         "criticalThreshold": None,
         "usedThisMonth": 0,
         "monthlyLimit": None,
+        "held": 0,
+        "available": 0,
+        "expiring": [],
     }
 
 
@@ -298,6 +313,9 @@ def test_balance_status_follows_thresholds_and_spending(api: ApiClient) -> None:
         "criticalThreshold": 20,
         "usedThisMonth": 0,
         "monthlyLimit": None,
+        "held": 0,
+        "available": 100,
+        "expiring": [],
     }
     assert ok_json(deduct(api, personal(user), "50"))["newBalance"] == 50
     assert balance_of(api, user)["status"] == "low"  # at the low threshold counts as low

@@ -4,7 +4,6 @@ Runs on Postgres (row locks under READ COMMITTED, the production setting) and on
 (the embedded default, where BEGIN IMMEDIATE serialises writers).
 """
 
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from credits_app.credits import credit_service as credits
 from credits_app.credits.errors import InsufficientCredits
 from credits_app.credits.wallet_service import WalletOwner, entries, wallets
 from tests.conftest import make_org, make_user
+from tests.support.races import race as shared_race
 
 THREADS = 16
 AFFORDABLE = 25  # deductions the wallet is funded for
@@ -27,21 +27,7 @@ AFFORDABLE = 25  # deductions the wallet is funded for
 
 def race(calls: list[Callable[[], Any]]) -> list[Any]:
     """Run every call on THREADS threads, started together, and collect results or exceptions."""
-    barrier = threading.Barrier(THREADS)
-
-    def run(chunk: list[Callable[[], Any]]) -> list[Any]:
-        barrier.wait()
-        outcomes = []
-        for call in chunk:
-            try:
-                outcomes.append(call())
-            except InsufficientCredits as error:
-                outcomes.append(error)
-        return outcomes
-
-    chunks = [calls[i::THREADS] for i in range(THREADS)]
-    with ThreadPoolExecutor(THREADS) as pool:
-        return [o for outcomes in pool.map(run, chunks) for o in outcomes]
+    return shared_race(list(calls), expected=InsufficientCredits, threads=THREADS)
 
 
 def ledger_rows(engine: Engine, owner: WalletOwner) -> tuple[int, int, int]:

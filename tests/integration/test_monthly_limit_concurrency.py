@@ -5,16 +5,15 @@ queue on the wallet row and re-check the limit against the committed spending: n
 the limit is spent, and a duplicate that had to undo its move un-counts its spending too.
 """
 
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from credits_app.clock import month_of, utcnow
@@ -23,6 +22,7 @@ from credits_app.credits.errors import CreditsError
 from credits_app.credits.wallet_service import WalletOwner
 from credits_app.credits.wallet_settings import update_wallet_settings
 from tests.conftest import make_user
+from tests.support.races import race as shared_race
 from tests.support.wallets import ledger_totals, usage_units_in_month, wallet_state
 
 pytestmark = pytest.mark.postgres
@@ -31,36 +31,8 @@ THREADS = 16
 
 
 def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run every call on THREADS threads, started together; collect results or domain errors."""
-    barrier = threading.Barrier(THREADS)
-
-    def run(chunk: list[Callable[[], Any]]) -> list[Any]:
-        barrier.wait()
-        outcomes: list[Any] = []
-        for call in chunk:
-            try:
-                outcomes.append(call())
-            except CreditsError as error:
-                outcomes.append(error)
-        return outcomes
-
-    chunks = [calls[i::THREADS] for i in range(THREADS)]
-    with ThreadPoolExecutor(THREADS) as pool:
-        return [o for outcomes in pool.map(run, chunks) for o in outcomes]
-
-
-@pytest.fixture
-def counted_undos(postgres_engine: Engine) -> Iterator[list[int]]:
-    """How many times ledger_sql.UNDO_MOVE ran during the test (a one-item list)."""
-    counter = [0]
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "SET balance = balance - " in " ".join(statement.split()):
-            counter[0] += 1
-
-    event.listen(postgres_engine, "before_cursor_execute", count)
-    yield counter
-    event.remove(postgres_engine, "before_cursor_execute", count)
+    """Run every call on THREADS threads, started together, and collect results or exceptions."""
+    return shared_race(list(calls), expected=CreditsError, threads=THREADS)
 
 
 def test_forty_concurrent_deductions_against_a_limit_of_fifteen(postgres_engine: Engine) -> None:
