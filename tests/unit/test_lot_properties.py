@@ -9,11 +9,13 @@ as predicted, nothing expired is spendable or counted, and each lot's own expiry
 at most once.
 """
 
+import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -26,7 +28,8 @@ from credits_app.credits.amounts import Units
 from credits_app.credits.categories import LotSource, TransactionType
 from credits_app.credits.clawback import take_back
 from credits_app.credits.drafts import NewLot
-from credits_app.credits.errors import InsufficientCredits
+from credits_app.credits.errors import InsufficientCredits, InvalidArgument
+from credits_app.credits.hold_expiry import HOLD_TTL
 from credits_app.credits.lot_expiry import sweep_expired_lots
 from credits_app.credits.owners import WalletOwner
 from credits_app.db import unit_of_work, use_engine
@@ -72,6 +75,19 @@ class ModelLot:
 class ModelWallet:
     lots: dict[int, ModelLot] = field(default_factory=dict)
     holds: dict[int, dict[int, int]] = field(default_factory=dict)  # hold -> lot -> pinned
+    placed: dict[int, datetime] = field(default_factory=dict)  # hold -> when
+    lapsed: set[int] = field(default_factory=set)  # holds released after HOLD_TTL
+
+    def release_lapsed_holds(self, now: datetime) -> bool:
+        """What the services do to holds older than HOLD_TTL: give their units back."""
+        lapsed = [hold for hold, at in self.placed.items() if at < now - HOLD_TTL]
+        for hold_id in lapsed:
+            for lot_id, part in self.holds.pop(hold_id).items():
+                self.lots[lot_id].held -= part
+            del self.placed[hold_id]
+            self.lapsed.add(hold_id)
+        self.expire(now)
+        return bool(lapsed)
 
     def expire(self, now: datetime) -> None:
         for lot in self.lots.values():
@@ -138,35 +154,58 @@ class LotMachine(RuleBasedStateMachine):
 
     @rule(amount=units)
     def deduct(self, amount: int) -> None:
+        # A refused debit first frees holds older than HOLD_TTL and tries again; a refusal in
+        # the end rolls everything back (expiries included).
+        after = copy.deepcopy(self.model)
+        after.expire(self.now)
+        if amount > after.available(self.now):
+            after.release_lapsed_holds(self.now)
+        fits = amount <= after.available(self.now)
         with frozen_at(self.now):
             try:
                 credits.deduct(self.owner, Units(amount), category="other")
             except InsufficientCredits:
-                assert amount > self.model.available(self.now)
+                assert not fits
                 return
-        self.model.expire(self.now)
+        assert fits
+        self.model = after
         for lot_id, part in self.model.take(amount, self.now).items():
             self.model.lots[lot_id].remaining -= part
 
     @rule(amount=units)
     def place_hold(self, amount: int) -> None:
+        after = copy.deepcopy(self.model)
+        after.expire(self.now)
+        after.release_lapsed_holds(self.now)  # a new hold frees lapsed ones first
+        fits = amount <= after.available(self.now)
         with frozen_at(self.now):
             try:
                 hold_id = credit_holds.place_hold(self.owner, amount)
             except InsufficientCredits:
-                assert amount > self.model.available(self.now)
+                assert not fits
                 return
-        self.model.expire(self.now)
+        assert fits
+        self.model = after
         pinned = self.model.take(amount, self.now)
         for lot_id, part in pinned.items():
             self.model.lots[lot_id].held += part
         self.model.holds[hold_id] = pinned
+        self.model.placed[hold_id] = self.now
+
+    @precondition(lambda self: self.model.lapsed)
+    @rule(data=st.data())
+    def settle_a_lapsed_hold(self, data: st.DataObject) -> None:
+        """A hold released after HOLD_TTL cannot be settled any more (nothing is charged)."""
+        hold_id = data.draw(st.sampled_from(sorted(self.model.lapsed)))
+        with frozen_at(self.now), pytest.raises(InvalidArgument):
+            credit_holds.settle_hold(hold_id, 1, category="ai_usage", description="x", metadata={})
 
     @precondition(lambda self: self.model.holds)
     @rule(data=st.data())
     def settle_hold(self, data: st.DataObject) -> None:
         hold_id = data.draw(st.sampled_from(sorted(self.model.holds)))
         pinned = self.model.holds.pop(hold_id)
+        del self.model.placed[hold_id]
         charge = data.draw(st.integers(min_value=0, max_value=sum(pinned.values())))
         with frozen_at(self.now):
             settled = credit_holds.settle_hold(
@@ -187,6 +226,7 @@ class LotMachine(RuleBasedStateMachine):
     def release_hold(self, data: st.DataObject) -> None:
         hold_id = data.draw(st.sampled_from(sorted(self.model.holds)))
         pinned = self.model.holds.pop(hold_id)
+        del self.model.placed[hold_id]
         with frozen_at(self.now):
             credit_holds.release_hold(hold_id)
         self.model.expire(self.now)
@@ -218,8 +258,8 @@ class LotMachine(RuleBasedStateMachine):
             for part_lot, part in self.model.take(taken, self.now, preferred=entry_id).items():
                 self.model.lots[part_lot].remaining -= part
 
-    @rule(hours=st.integers(min_value=1, max_value=48))
-    def advance_clock(self, hours: int) -> None:
+    @rule(hours=st.sampled_from([0.1, 1, 6, 30]))
+    def advance_clock(self, hours: float) -> None:
         self.now += timedelta(hours=hours)
 
     @rule()
