@@ -3,8 +3,8 @@
 Existing balances become one `opening` lot per wallet (no expiry); every active hold becomes
 a pinned allocation on that lot. History is indexed in ledger order (wallet_id, id).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 08:17:14.991376
 """
 
@@ -16,8 +16,8 @@ import sqlmodel
 from alembic import op
 from credits_app.clock import utcnow
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
