@@ -1,5 +1,10 @@
 """Deductions per second through `deduct_personal_credits`, against a pgbench ceiling.
 
+With credit lots a deduction locks the wallet row, then takes units from its lots in one
+data-modifying CTE; pgbench replays exactly those statements. A third column replays the
+pre-lots posting statement (one CTE, no lots) on wallets of their own, so the cost of the lot
+bookkeeping in the database shows side by side in one run.
+
 Run from the project root:
 
     .venv/bin/python bench/ledger_bench.py \
@@ -57,6 +62,10 @@ class Fixture:
     hot_user: int
     spread_first: int
     spread_last: int
+    # Wallets only the pre-lots statement touches (it moves balances without lots).
+    legacy_hot: int = 0
+    legacy_first: int = 0
+    legacy_last: int = 0
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,7 @@ class Row:
     clients: int
     service: RunResult
     pgbench: RunResult
+    old_statement: RunResult | None = None
 
     @property
     def ratio(self) -> float:
@@ -121,21 +131,24 @@ def create_fixture(url: URL) -> Fixture:
     try:
         ids = []
         with unit_of_work() as session:  # one transaction: a commit per user would take seconds
-            for number in range(SPREAD_WALLETS + 1):
+            for number in range(2 * (SPREAD_WALLETS + 1)):
                 user = create_user(
                     f"bench-{number}@example.com", f"Bench user {number}", session=session
                 )
-                funds = HOT_FUNDS if number == 0 else SPREAD_FUNDS
+                funds = HOT_FUNDS if number in (0, SPREAD_WALLETS + 1) else SPREAD_FUNDS
                 grant_personal_credits(
                     user.id, funds, description="Benchmark funding", session=session
                 )
                 ids.append(user.id)
     finally:
         engine.dispose()
-    hot, spread = ids[0], ids[1:]
-    if spread != list(range(spread[0], spread[0] + len(spread))):
-        raise RuntimeError("spread user ids are not contiguous; pgbench's random() needs them so")
-    return Fixture(hot_user=hot, spread_first=spread[0], spread_last=spread[-1])
+    half = SPREAD_WALLETS + 1
+    hot, spread = ids[0], ids[1:half]
+    legacy_hot, legacy = ids[half], ids[half + 1 :]
+    for group in (spread, legacy):
+        if group != list(range(group[0], group[0] + len(group))):
+            raise RuntimeError("spread user ids are not contiguous; pgbench's random() needs it")
+    return Fixture(hot, spread[0], spread[-1], legacy_hot, legacy[0], legacy[-1])
 
 
 def settle(url: URL) -> None:
@@ -143,7 +156,9 @@ def settle(url: URL) -> None:
     engine = admin_engine(url)
     try:
         with engine.connect() as connection:
-            connection.execute(text("VACUUM (ANALYZE) wallets, ledger_entries"))
+            connection.execute(
+                text("VACUUM (ANALYZE) wallets, ledger_entries, credit_lots, credit_allocations")
+            )
             connection.execute(text("CHECKPOINT"))
     finally:
         engine.dispose()
@@ -274,36 +289,80 @@ def capture_deduction_sql(url: URL, user_id: int) -> list[str]:
     return statements
 
 
-def pgbench_script(statements: Sequence[str]) -> str:
-    """The captured posting statement with pgbench variables for its parameters.
+# The posting statement before credit lots (git 89bb0f7, credits/ledger_sql.py), as psycopg
+# received it: one CTE that moves the balance under its guards and appends the ledger row.
+OLD_STATEMENT = (
+    "WITH moved AS ( UPDATE wallets SET balance = balance + %(amount)s::BIGINT, held = held - "
+    "%(release)s::BIGINT, spent_this_month = CASE WHEN spend_month = %(spend_month)s::DATE THEN "
+    "spent_this_month + %(spend)s::BIGINT WHEN spend_month > %(spend_month)s::DATE THEN "
+    "spent_this_month ELSE %(spend)s::BIGINT END, spend_month = CASE WHEN spend_month > "
+    "%(spend_month)s::DATE THEN spend_month ELSE %(spend_month)s::DATE END WHERE owner_kind = "
+    "%(owner_kind)s AND owner_id = %(owner_id)s AND held >= %(release)s::BIGINT AND balance + "
+    "%(amount)s::BIGINT >= held - %(release)s::BIGINT AND balance + %(amount)s::BIGINT <= "
+    "%(max_balance)s AND (%(spend)s::BIGINT = 0 OR monthly_limit IS NULL OR %(spend)s::BIGINT "
+    "+ held - %(release)s::BIGINT + CASE WHEN spend_month = %(spend_month)s::DATE THEN "
+    "spent_this_month ELSE 0 END <= monthly_limit) AND NOT EXISTS ( SELECT 1 FROM "
+    "ledger_entries AS earlier WHERE earlier.wallet_id = wallets.id AND earlier.idempotency_key "
+    "= %(idempotency_key)s::VARCHAR ) RETURNING id, balance ), appended AS ( INSERT INTO "
+    "ledger_entries (wallet_id, type, category, amount, balance_after, description, metadata, "
+    "idempotency_key, request_hash, created_at) SELECT moved.id, CAST(%(type)s AS VARCHAR), "
+    "CAST(%(category)s AS VARCHAR), CAST(%(amount)s::BIGINT AS BIGINT), moved.balance, "
+    "CAST(%(description)s AS VARCHAR), CAST(%(metadata)s::JSONB AS JSONB), "
+    "CAST(%(idempotency_key)s::VARCHAR AS VARCHAR), CAST(%(request_hash)s AS VARCHAR), "
+    "%(created_at)s::TIMESTAMP WITH TIME ZONE FROM moved ON CONFLICT (wallet_id, "
+    "idempotency_key) DO NOTHING RETURNING id ) SELECT moved.id AS wallet_id, moved.balance AS "
+    "balance_after, appended.id AS entry_id FROM moved LEFT JOIN appended ON TRUE"
+)
 
-    On Postgres the service posts a deduction as one statement (a data-modifying CTE that
-    moves the balance and appends the ledger row, see credits/ledger_sql.py). Every parameter
-    becomes a pgbench variable (sent as a bind parameter in -M prepared), except the empty
-    description and the idempotency key and request hash (NULL for an unkeyed deduction),
-    which are literals because pgbench variables cannot be empty or NULL.
+# Every parameter of the captured statements as a pgbench variable (sent as a bind parameter
+# in -M prepared), except values pgbench variables cannot express (empty text, NULL).
+PGBENCH_NAMES = {
+    "amount": ":delta",
+    "needed": ":units",
+    "owner_kind": ":owner_kind",
+    "owner_id": ":uid",
+    "wallet_id": ":lock_id",  # the id the lock statement returned (\\gset)
+    "max_balance": ":max_balance",
+    "idempotency_key": "NULL",
+    "type": ":entry_type",
+    "category": ":category",
+    "description": "''",
+    "metadata": ":metadata",
+    "request_hash": "NULL",
+    "created_at": ":created_at",
+    "now": ":created_at",
+    "spend": ":spend",
+    "spend_month": ":spend_month",
+    "release": ":zero",
+    "pin": ":zero",
+    "pinning": ":zero",
+    "expiring": ":zero",
+    "prefer_entry": "NULL",
+    "lot_id": "NULL",
+    "hold_id": "NULL",
+    "id_1": ":lock_id",  # the alert rule's SELECT of the wallet's thresholds (SQLAlchemy name)
+}
+
+
+def pgbench_script(statements: Sequence[str]) -> str:
+    """The captured statements of one deduction, with pgbench variables for their parameters.
+
+    A deduction with lots is: the wallet's row lock (`SELECT ... FOR UPDATE`, whose id pgbench
+    keeps with `\\gset`), the move (one data-modifying CTE: the lots it takes, the guarded
+    balance move, the ledger row, the lot updates and allocations, see credits/ledger_sql.py)
+    and the alert rule's read of the wallet's thresholds (notifications/alerts.py).
     """
-    if len(statements) != 1 or not statements[0].startswith("WITH moved AS"):
+    if len(statements) < 2 or "FOR UPDATE" not in statements[0]:
         raise RuntimeError(f"unexpected deduction SQL, update the bench: {statements!r}")
-    posting = _bind(
-        statements[0],
-        {
-            "amount": ":delta",
-            "owner_kind": ":owner_kind",
-            "owner_id": ":uid",
-            "max_balance": ":max_balance",
-            "idempotency_key": "NULL",
-            "type": ":entry_type",
-            "category": ":category",
-            "description": "''",
-            "metadata": ":metadata",
-            "request_hash": "NULL",
-            "created_at": ":created_at",
-            "spend": ":spend",
-            "spend_month": ":spend_month",
-            "release": ":release",
-        },
-    )
+    lines = ["\\set uid random(:uid_first, :uid_last)", "BEGIN;"]
+    lines.append(_bind(statements[0], PGBENCH_NAMES) + " \\gset lock_")
+    lines += [f"{_bind(statement, PGBENCH_NAMES)};" for statement in statements[1:]]
+    return "\n".join([*lines, "COMMIT;", ""])
+
+
+def old_pgbench_script() -> str:
+    """The pre-lots statement alone (no lock statement, no lots), for the side-by-side column."""
+    posting = _bind(OLD_STATEMENT, PGBENCH_NAMES)
     return "\n".join(
         ["\\set uid random(:uid_first, :uid_last)", "BEGIN;", f"{posting};", "COMMIT;", ""]
     )
@@ -322,18 +381,32 @@ def _bind(statement: str, names: dict[str, str]) -> str:
 
 
 def run_pgbench(
-    url: URL, script: Path, scenario: str, fixture: Fixture, clients: int, seconds: int
+    url: URL,
+    script: Path,
+    scenario: str,
+    fixture: Fixture,
+    clients: int,
+    seconds: int,
+    *,
+    legacy: bool = False,
 ) -> RunResult:
-    """pgbench's committed transactions per second for the same deduction and wallet choice."""
-    first, last = (
-        (fixture.hot_user, fixture.hot_user)
-        if scenario == "hot"
-        else (fixture.spread_first, fixture.spread_last)
-    )
+    """pgbench's committed transactions per second for the same deduction and wallet choice
+    (`legacy`: on the wallets kept for the pre-lots statement)."""
+    if legacy:
+        hot, first_spread, last_spread = (
+            fixture.legacy_hot,
+            fixture.legacy_first,
+            fixture.legacy_last,
+        )
+    else:
+        hot, first_spread, last_spread = fixture.hot_user, fixture.spread_first, fixture.spread_last
+    first, last = (hot, hot) if scenario == "hot" else (first_spread, last_spread)
     variables = {
         "uid_first": first,
         "uid_last": last,
         "delta": -DEDUCTION_UNITS,
+        "units": DEDUCTION_UNITS,
+        "zero": 0,
         "max_balance": MAX_BALANCE_UNITS,
         "owner_kind": "user",
         "entry_type": "usage",
@@ -342,7 +415,6 @@ def run_pgbench(
         "created_at": datetime.now(UTC).isoformat(),
         "spend": DEDUCTION_UNITS,  # a usage entry counts toward the monthly limit
         "spend_month": datetime.now(UTC).date().replace(day=1).isoformat(),
-        "release": 0,  # no credit hold to settle
     }
     command = [
         _pgbench_binary(),
@@ -405,18 +477,32 @@ def _libpq_args(url: URL) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def check_invariant(url: URL, expected_usage_entries: int) -> str:
-    """Every wallet's balance equals its ledger sum and is non-negative; nothing was lost."""
+def check_invariant(url: URL, expected_usage_entries: int, legacy_hot: int) -> str:
+    """Every wallet's balance equals its ledger sum (and its lots) and is non-negative;
+    nothing was lost."""
     engine = admin_engine(url)
     try:
         with engine.connect() as connection:
-            broken = connection.execute(
+            broken = list(
+                connection.execute(
+                    text(
+                        "SELECT w.id, w.balance, COALESCE(SUM(e.amount), 0) AS ledger_sum"
+                        " FROM wallets w LEFT JOIN ledger_entries e ON e.wallet_id = w.id"
+                        " GROUP BY w.id, w.balance"
+                        " HAVING w.balance <> COALESCE(SUM(e.amount), 0) OR w.balance < 0"
+                    )
+                ).all()
+            )
+            # Wallets the service and the new SQL used: their lots add up to the balance too
+            # (the pre-lots statement's wallets cannot: it moves balances without lots).
+            broken += connection.execute(
                 text(
-                    "SELECT w.id, w.balance, COALESCE(SUM(e.amount), 0) AS ledger_sum"
-                    " FROM wallets w LEFT JOIN ledger_entries e ON e.wallet_id = w.id"
-                    " GROUP BY w.id, w.balance"
-                    " HAVING w.balance <> COALESCE(SUM(e.amount), 0) OR w.balance < 0"
-                )
+                    "SELECT w.id, w.balance, COALESCE(SUM(l.remaining), 0) FROM wallets w"
+                    " LEFT JOIN credit_lots l ON l.wallet_id = w.id"
+                    " WHERE w.owner_id < :legacy_hot"
+                    " GROUP BY w.id, w.balance HAVING w.balance <> COALESCE(SUM(l.remaining), 0)"
+                ),
+                {"legacy_hot": legacy_hot},
             ).all()
             usage_entries = connection.execute(
                 text("SELECT count(*) FROM ledger_entries WHERE type = 'usage'")
@@ -431,21 +517,25 @@ def check_invariant(url: URL, expected_usage_entries: int) -> str:
             f"INVARIANT BROKEN: {usage_entries} usage entries in the ledger, "
             f"but {expected_usage_entries} deductions were reported as committed"
         )
-    return f"invariant ok: {wallets} wallets, balance == sum(ledger) and >= 0; " + (
-        f"{usage_entries} usage entries == deductions committed"
+    return (
+        f"invariant ok: {wallets} wallets, balance == sum(ledger) (== sum(lots) where the "
+        f"service ran) and >= 0; {usage_entries} usage entries == deductions committed"
     )
 
 
 def format_table(rows: Sequence[Row]) -> str:
     """A Markdown table, so the output can be pasted into bench/README.md as is."""
     lines = [
-        "| scenario | clients | service ops/s | pgbench ops/s | ratio |",
-        "|---|---:|---:|---:|---:|",
+        "| scenario | clients | service ops/s | pgbench ops/s (same SQL) | ratio "
+        "| pgbench ops/s, pre-lots statement | new/old SQL |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
+        old = row.old_statement.rate if row.old_statement else 0.0
         lines.append(
             f"| {row.scenario} | {row.clients} | {row.service.rate:,.0f} "
-            f"| {row.pgbench.rate:,.0f} | {row.ratio:.2f} |"
+            f"| {row.pgbench.rate:,.0f} | {row.ratio:.2f} | {old:,.0f} "
+            f"| {row.pgbench.rate / old if old else 0:.2f} |"
         )
     return "\n".join(lines)
 
@@ -506,7 +596,7 @@ def _benchmark_on(
         fixture = create_fixture(scratch)
         pgbench_sql = pgbench_script(capture_deduction_sql(scratch, fixture.hot_user))
         print(
-            f"setup: migrated and funded {SPREAD_WALLETS + 1} wallets in {scratch.database}",
+            f"setup: migrated and funded {2 * (SPREAD_WALLETS + 1)} wallets in {scratch.database}",
             flush=True,
         )
         print("pgbench script (the service's captured SQL):", pgbench_sql, sep="\n", flush=True)
@@ -517,29 +607,45 @@ def _benchmark_on(
         with tempfile.TemporaryDirectory() as folder:
             script = Path(folder) / "deduct.sql"
             script.write_text(pgbench_sql)
+            old_script = Path(folder) / "deduct_old.sql"
+            old_script.write_text(old_pgbench_script())
             for scenario in SCENARIOS:
                 for clients in client_counts:
-                    services, ceilings = [], []
-                    for _ in range(repeat):  # interleaved, so drift hits both sides alike
+                    services, ceilings, olds = [], [], []
+                    for _ in range(repeat):  # interleaved, so drift hits all sides alike
                         settle(scratch)
                         services.append(pool.run(scenario, clients, seconds))
                         settle(scratch)
                         ceilings.append(
                             run_pgbench(scratch, script, scenario, fixture, clients, seconds)
                         )
-                    committed += sum(run.ops for run in [*services, *ceilings])
+                        settle(scratch)
+                        olds.append(
+                            run_pgbench(
+                                scratch,
+                                old_script,
+                                scenario,
+                                fixture,
+                                clients,
+                                seconds,
+                                legacy=True,
+                            )
+                        )
+                    committed += sum(run.ops for run in [*services, *ceilings, *olds])
                     service, ceiling = median_run(services), median_run(ceilings)
-                    row = Row(scenario, clients, service, ceiling)
+                    old = median_run(olds)
+                    row = Row(scenario, clients, service, ceiling, old)
                     rows.append(row)
                     print(
                         f"{scenario:>6} x{clients:<2}  service {service.rate:8,.0f}/s"
                         f"  pgbench {ceiling.rate:8,.0f}/s  ratio {row.ratio:.2f}"
-                        f"  (failures {service.failures}/{ceiling.failures})",
+                        f"  pre-lots SQL {old.rate:8,.0f}/s"
+                        f"  (failures {service.failures}/{ceiling.failures}/{old.failures})",
                         flush=True,
                     )
         pool.close()
         pool = None
-        print(check_invariant(scratch, committed), flush=True)
+        print(check_invariant(scratch, committed, fixture.legacy_hot), flush=True)
         return rows
     finally:
         if pool is not None:
