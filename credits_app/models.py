@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -589,3 +590,50 @@ class CreditAllocation(SQLModel, table=True):
         )
     )
     units: int = Field(sa_type=BigInteger, nullable=False)
+
+
+class AiConversation(SQLModel, table=True):
+    """A stored 2Bot conversation: whose it is and which wallet context it was billed to.
+
+    Kept in the database (not in one process's memory), so a restart or a second instance sees
+    the same history; conversations idle longer than `AI_CONVERSATION_RETENTION_DAYS` are
+    deleted with their messages.
+    """
+
+    __tablename__ = "ai_conversations"
+    __table_args__ = (
+        Index(
+            "ix_ai_conversations_user_context", "user_id", "owner_kind", "owner_id", "updated_at"
+        ),
+        CheckConstraint(f"owner_kind IN ({sql_in_list(OwnerKind)})", name="owner_kind_known"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    owner_kind: str = Field(max_length=8)  # the wallet context: "user" or "org"
+    owner_id: int = Field(sa_type=Integer, nullable=False)
+    title: str = Field(max_length=120)
+    created_at: datetime = _timestamp_column()
+    updated_at: datetime = _timestamp_column()
+
+
+class AiMessage(SQLModel, table=True):
+    """One line of a stored conversation (media are kept as their prompt, not their bytes)."""
+
+    __tablename__ = "ai_messages"
+    __table_args__ = (Index("ix_ai_messages_conversation", "conversation_id", "id"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    conversation_id: int = Field(
+        sa_column=Column(
+            BigId, ForeignKey("ai_conversations.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    role: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    model: str = Field(default="", max_length=200)
+    credits: str = Field(default="", max_length=40)  # what the line was charged, as shown
+    created_at: datetime = _timestamp_column()

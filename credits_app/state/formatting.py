@@ -8,6 +8,7 @@ the client. Pure functions, unit-tested without Reflex or a browser.
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from credits_app.ai.demo_provider import DEMO_IMAGE_MODEL, DEMO_STT_MODEL, DEMO_TTS_MODEL
 from credits_app.ai.providers import DEMO_MODEL
 from credits_app.credits.amounts import format_balance
 from credits_app.credits.categories import CreditUsageCategory, TransactionType
@@ -91,6 +92,15 @@ def utc_text(moment: datetime) -> str:
     return f"{aware.strftime('%b')} {aware.day}, {aware.year}, {aware.strftime('%H:%M')} UTC"
 
 
+DEMO_MEDIA_LABELS = {
+    DEMO_IMAGE_MODEL: "Demo image model",
+    DEMO_TTS_MODEL: "Demo speech model",
+    DEMO_STT_MODEL: "Demo transcription model",
+}
+
+
 def model_label(model: str) -> str:
-    """How a model is named everywhere (assistant, Usage tab): the demo model gets a plain label."""
-    return DEMO_MODEL_LABEL if model == DEMO_MODEL else model
+    """How a model is named everywhere (assistant, Usage tab): the demo models get plain labels."""
+    if model == DEMO_MODEL:
+        return DEMO_MODEL_LABEL
+    return DEMO_MEDIA_LABELS.get(model, model)

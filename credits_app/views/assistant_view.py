@@ -6,42 +6,60 @@ the same number; "Buy credits" opens the shared buy-credits dialog for the walle
 
 import reflex as rx
 
+from credits_app.components.ai.assistant_props import (
+    AssistantActions,
+    AssistantBindings,
+    AssistantWallet,
+)
 from credits_app.components.ai.two_bot_ai_assistant_widget import two_bot_ai_assistant_widget
 from credits_app.state.assistant_state import AssistantState
 from credits_app.state.purchase_state import PurchaseState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.state.wallet_overview_state import WalletOverviewState
 
+UPLOAD_ID = "assistant-upload"
+
 
 def assistant_widget() -> rx.Component:
-    """The launcher and the chat panel for the wallet in context."""
+    """The launcher and the panel for the wallet in context."""
+    loading = (AssistantState.view.usage_for != WalletContextState.key) | (
+        WalletOverviewState.loaded_for != WalletContextState.key
+    )
     return two_bot_ai_assistant_widget(
-        open=AssistantState.open,
-        on_toggle=AssistantState.toggle,
-        on_close=AssistantState.close,
-        lines=AssistantState.lines,
-        has_lines=AssistantState.has_lines,
-        sending=AssistantState.sending,
-        on_submit=AssistantState.send,
-        on_suggestion=AssistantState.ask,
-        on_new_chat=AssistantState.new_chat,
-        wallet_label=WalletContextState.wallet_label,
-        model_label=AssistantState.model_label,
-        tokens_used=AssistantState.tokens_used,
-        credits_used=AssistantState.credits_used,
-        balance=WalletOverviewState.overview.balance,
-        percent_used=AssistantState.percent_used,
-        percent_text=AssistantState.percent_text,
-        balance_status=WalletOverviewState.overview.status,
-        near_limit=AssistantState.near_limit,
-        limit=AssistantState.limit,
-        usage_loading=(AssistantState.usage_for != WalletContextState.key)
-        | (WalletOverviewState.loaded_for != WalletContextState.key),
-        notice_kind=AssistantState.notice_kind,
-        notice_text=AssistantState.notice_text,
-        can_retry=AssistantState.can_retry,
-        on_retry=AssistantState.retry,
-        can_buy=WalletContextState.can_buy,
-        on_buy=PurchaseState.open_buy_dialog,
-        credits_href=WalletContextState.credits_href,
+        AssistantBindings(
+            view=AssistantState.view,
+            lines=AssistantState.lines,
+            open=AssistantState.open,
+            has_lines=AssistantState.has_lines,
+            sending=AssistantState.sending,
+            streaming_text=AssistantState.streaming_text,
+            mode=AssistantState.mode,
+            can_retry=AssistantState.can_retry,
+            show_history=AssistantState.show_history,
+            conversations=AssistantState.conversations,
+            wallet=AssistantWallet(
+                label=WalletContextState.wallet_label,
+                balance=WalletOverviewState.overview.balance,
+                status=WalletOverviewState.overview.status,
+                loading=loading,
+                can_buy=WalletContextState.can_buy,
+                credits_href=WalletContextState.credits_href,
+                on_buy=PurchaseState.open_buy_dialog,
+            ),
+            actions=AssistantActions(
+                toggle=AssistantState.toggle,
+                close=AssistantState.close,
+                submit=AssistantState.send,
+                suggestion=AssistantState.ask,
+                new_chat=AssistantState.new_chat,
+                retry=AssistantState.retry,
+                set_mode=AssistantState.set_mode,
+                read_aloud=AssistantState.read_aloud,
+                upload=AssistantState.transcribe(rx.upload_files(upload_id=UPLOAD_ID)),
+                toggle_history=AssistantState.toggle_history,
+                open_conversation=AssistantState.open_conversation,
+                delete_conversation=AssistantState.remove_conversation,
+            ),
+            upload_id=UPLOAD_ID,
+        )
     )

@@ -7,18 +7,11 @@ from decimal import Decimal
 import pytest
 
 from credits_app import styles
-from credits_app.ai.providers import ProviderError
 from credits_app.billing.packages import PackageInfo
-from credits_app.credits.ai_usage_report import AiUsageBreakdown, TokenUsage
+from credits_app.credits.ai_usage_report import AiUsageBreakdown
 from credits_app.credits.categories import CreditUsageCategory
 from credits_app.credits.credit_service import DailyUsage, HistoryItem, UsageReport
-from credits_app.credits.errors import (
-    InsufficientCredits,
-    InvalidArgument,
-    MonthlyLimitReached,
-)
 from credits_app.credits.wallet_settings import BalanceOverview, BalanceStatus, WalletSettings
-from credits_app.state.assistant_presenters import assistant_usage_view, chat_notice
 from credits_app.state.auth_state import safe_next
 from credits_app.state.formatting import (
     MINUS,
@@ -272,54 +265,7 @@ def test_sign_in_only_returns_to_pages_of_this_site(next_path: str | None, targe
     assert safe_next(next_path) == target
 
 
-def token_usage(percent: str, *, limit: str | None = None) -> TokenUsage:
-    start = datetime(2025, 5, 1, tzinfo=UTC)
-    return TokenUsage(
-        input_tokens=1200,
-        output_tokens=34,
-        credits_used=Decimal("42.5"),
-        period_start=start,
-        period_end=datetime(2025, 6, 1, tzinfo=UTC),
-        limit=None if limit is None else Decimal(limit),
-        percent_used=Decimal(percent),
-        balance=Decimal("7.5"),
-    )
-
-
-def test_the_assistant_names_the_demo_model_plainly_and_real_models_as_they_are() -> None:
+def test_the_demo_models_are_named_plainly_and_real_models_as_they_are() -> None:
     assert model_label("demo-model") == "Demo model"
+    assert model_label("demo-image") == "Demo image model"
     assert model_label("gpt-4o-mini") == "gpt-4o-mini"
-
-
-@pytest.mark.parametrize(
-    ("percent", "shown", "bar", "warn"),
-    [
-        ("0", "0%", 0, False),
-        ("0.04", "<1%", 0, False),
-        ("80.00", "80%", 80, False),  # the warning starts *above* 80 %
-        ("80.01", "80%", 80, True),
-        ("85.5", "86%", 86, True),
-        ("100", "100%", 100, True),
-    ],
-)
-def test_assistant_usage_shows_tokens_credits_and_warns_above_80_percent(
-    percent: str, shown: str, bar: int, warn: bool
-) -> None:
-    view = assistant_usage_view(token_usage(percent, limit="50"))
-    assert (view.tokens_used, view.credits_used, view.limit) == ("1,234", "42.5", "50")
-    assert (view.percent_text, view.percent_used, view.near_limit) == (shown, bar, warn)
-    assert assistant_usage_view(token_usage(percent)).limit == ""
-
-
-def test_chat_notices_say_why_a_message_got_no_reply() -> None:
-    short = chat_notice(InsufficientCredits(Decimal("0.1544"), Decimal("0")))
-    assert short.kind == "insufficient_credits"
-    assert "up to 0.1544 credits" in short.text and "This wallet has 0." in short.text
-    limit = chat_notice(MonthlyLimitReached(Decimal("0.2"), Decimal("50"), Decimal("49.9")))
-    assert limit.kind == "monthly_limit_reached"
-    assert "used 49.9 of its 50-credit monthly limit" in limit.text
-    provider = chat_notice(ProviderError("The AI provider answered 500; nothing was charged."))
-    assert provider.kind == "ai_provider_error"
-    assert "Nothing was charged" in provider.text and "500" not in provider.text
-    other = chat_notice(InvalidArgument("Send 1 to 50 messages."))
-    assert (other.kind, other.text) == ("error", "Send 1 to 50 messages.")

@@ -1,0 +1,103 @@
+"""Where requests start: chat or image mode, the text box, voice input, and what an image costs.
+
+Enter sends and Shift+Enter starts a new line (a few lines of browser code, so typing never
+round-trips to the server). The microphone button takes a recording (WAV, MP3, Ogg, FLAC,
+M4A) and transcribes it, priced per minute of audio measured by the server.
+"""
+
+import reflex as rx
+
+from credits_app import styles
+from credits_app.components.ai.assistant_props import AssistantBindings
+from credits_app.components.ai.assistant_styles import MODE_SWITCH_STYLE
+
+MESSAGE_FIELD = "message"
+MAX_MESSAGE_CHARS = 32_000
+AUDIO_TYPES = {"audio/*": [".wav", ".mp3", ".ogg", ".oga", ".opus", ".flac", ".m4a"]}
+ENTER_TO_SEND_JS = """(event) => {
+  if (event.key !== "Enter" || event.shiftKey || event.nativeEvent.isComposing) return;
+  event.preventDefault();
+  const input = event.currentTarget;
+  const send = input.form && input.form.querySelector("button[type=submit]");
+  if (send && !send.disabled && input.value.trim()) input.form.requestSubmit(send);
+}"""
+
+
+def assistant_composer(b: AssistantBindings) -> rx.Component:
+    image_mode = b.mode == "image"
+    return rx.form(
+        rx.segmented_control.root(
+            rx.segmented_control.item("Chat", value="chat"),
+            rx.segmented_control.item("Image", value="image"),
+            value=b.mode,
+            on_change=b.actions.set_mode,
+            size="1",
+            id="assistant-mode",
+            **MODE_SWITCH_STYLE,
+        ),
+        rx.hstack(
+            rx.upload.root(
+                rx.tooltip(
+                    rx.icon_button(
+                        rx.icon("mic", size=18),
+                        type="button",
+                        variant="soft",
+                        color_scheme="gray",
+                        size="3",
+                        disabled=b.sending,
+                        aria_label="Voice input: upload a recording",
+                    ),
+                    content="Voice input: upload a recording (charged per minute)",
+                ),
+                id=b.upload_id,
+                accept=AUDIO_TYPES,
+                max_files=1,
+                multiple=False,
+                no_drag=True,
+                disabled=b.sending,
+                on_drop=b.actions.upload,
+            ),
+            rx.text_area(
+                name=MESSAGE_FIELD,
+                placeholder=rx.cond(image_mode, "Describe an image…", "Message 2Bot…"),
+                rows="1",
+                size="2",
+                max_length=MAX_MESSAGE_CHARS,
+                auto_focus=True,
+                aria_label=rx.cond(image_mode, "Image prompt", "Message 2Bot"),
+                id="assistant-input",
+                custom_attrs={"onKeyDown": rx.Var(_js_expr=ENTER_TO_SEND_JS)},
+                **styles.ASSISTANT_INPUT_STYLE,
+            ),
+            rx.icon_button(
+                rx.cond(image_mode, rx.icon("image", size=18), rx.icon("send-horizontal", size=18)),
+                type="submit",
+                size="3",
+                loading=b.sending,
+                disabled=b.sending,
+                aria_label=rx.cond(image_mode, "Generate image", "Send"),
+                id="assistant-send",
+            ),
+            align="end",
+            spacing="2",
+            width="100%",
+        ),
+        rx.text(
+            rx.cond(
+                image_mode,
+                rx.fragment(
+                    "Each image (1024x1024) costs ",
+                    rx.text.span(b.view.image_cost, id="assistant-image-cost"),
+                    " credits · Enter to generate",
+                ),
+                "Enter to send · Shift+Enter for a new line",
+            ),
+            size=styles.SMALL_SIZE,
+            padding_top="6px",
+            **styles.CAPTION_STYLE,
+        ),
+        on_submit=b.actions.submit,
+        reset_on_submit=True,
+        id="assistant-form",
+        **styles.ASSISTANT_COMPOSER_STYLE,
+    )
