@@ -264,8 +264,9 @@ def operator(app_dir: Path, database_url: str, *args: str) -> None:
 
 def deduction_timings(base_url: str, user_id: int, seconds: float, interval: float) -> Timings:
     """Open loop: a 0.0001-credit service deduction every `interval` seconds for `seconds`,
-    each sent at its time on its own connection whatever the earlier ones are doing, so a
-    stalled server shows as the time each one waited (a closed loop would send one and stop)."""
+    each sent at its time (one shared client, a connection each when needed) whatever the
+    earlier ones are doing, so a stalled server shows as the time each one waited (a closed
+    loop would send one and stop)."""
     body = {
         "wallet": {"type": "user", "id": user_id},
         "amount": "0.0001",
@@ -273,17 +274,19 @@ def deduction_timings(base_url: str, user_id: int, seconds: float, interval: flo
     }
     headers = {"Authorization": f"Bearer {SERVICE_KEY}"}
 
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    http = httpx.Client(base_url=base_url, timeout=300, limits=limits)  # thread-safe, shared
+
     def one() -> float:
-        with httpx.Client(base_url=base_url, timeout=300) as http:
-            started = time.perf_counter()
-            response = http.post("/api/internal/credits/deduct", json=body, headers=headers)
-            elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        response = http.post("/api/internal/credits/deduct", json=body, headers=headers)
+        elapsed = time.perf_counter() - started
         if response.status_code != 200:
             raise SystemExit(f"deduction failed: {response.status_code} {response.text}")
         return elapsed
 
     count = max(1, int(seconds / interval))
-    with ThreadPoolExecutor(max_workers=count) as pool:
+    with http, ThreadPoolExecutor(max_workers=count) as pool:
         futures = []
         began = time.monotonic()
         for index in range(count):
