@@ -41,7 +41,7 @@ bench-webhooks: $(VENV)/.installed-dev  ## Webhook fulfillment throughput, 5x du
 	$(PY) bench/webhook_bench.py
 
 .PHONY: bench-ai
-bench-ai: $(VENV)/.installed-dev  ## Latency a credited chat adds (check + hold + settle), Postgres + SQLite
+bench-ai: $(VENV)/.installed-dev  ## Latency the credit path adds to chat, image, TTS and STT, Postgres + SQLite
 	$(PY) bench/ai_chat_bench.py
 
 chromium:  ## Debian's Chromium for the Playwright tests (Playwright cannot download browsers here)
