@@ -19,7 +19,7 @@ run: $(VENV)/.installed  ## Migrate, load demo data and serve the app on http://
 	$(PY) -m credits_app load-demo
 	STRIPE_SIMULATOR=true $(VENV)/bin/reflex run --env prod --backend-port $(PORT)
 
-test: lint unit e2e  ## Lint, type-check, unit + integration tests, then the browser tests
+test: lint unit e2e cluster-test  ## Lint, type-check, unit + integration, browser, then cluster tests
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,20 @@ unit: $(VENV)/.installed-dev
 
 e2e: $(VENV)/.installed-dev chromium
 	$(PY) -m pytest tests/e2e
+
+# The cluster tests start their own Postgres and Redis from the machine's binaries (they restart
+# them mid-load), 2 instances and HAProxy; the frontend is built once for all instances.
+.PHONY: cluster-test cluster haproxy bench-cluster
+cluster-test: $(VENV)/.installed-dev chromium haproxy
+	$(PY) -m pytest tests/cluster
+
+INSTANCES ?= 2
+CLUSTER_PORT ?= 8080
+cluster: $(VENV)/.installed haproxy  ## $(INSTANCES) instances + a job worker behind HAProxy on :$(CLUSTER_PORT); needs DATABASE_URL (Postgres) and REDIS_URL
+	$(PY) -m deploy.cluster --instances $(INSTANCES) --port $(CLUSTER_PORT)
+
+bench-cluster: $(VENV)/.installed-dev haproxy  ## req/s and p99 through HAProxy, 1 vs 2 instances, peak Postgres connections
+	$(PY) bench/cluster_bench.py
 
 bench: $(VENV)/.installed-dev  ## Ledger throughput vs pgbench (needs a local Postgres)
 	$(PY) bench/ledger_bench.py
@@ -48,6 +62,11 @@ chromium:  ## Debian's Chromium for the Playwright tests (Playwright cannot down
 	@command -v chromium >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+haproxy:  ## Debian's HAProxy, the load balancer of `make cluster` and the cluster tests
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq haproxy; }
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
