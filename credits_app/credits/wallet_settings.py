@@ -60,13 +60,14 @@ class BalanceOverview:
     held: Decimal = Decimal(0)  # reserved by in-flight requests
     available: Decimal = Decimal(0)  # balance - held: what can be spent now
     expiring: tuple[LotView, ...] = ()  # lots expiring within 30 days, soonest first
+    lots: tuple[LotView, ...] = ()  # every lot with credits left, in consumption order
 
 
 def get_balance_overview(owner: WalletOwner, *, session: Session | None = None) -> BalanceOverview:
     """Balance, held and available, its status, this month's spending, and what expires soon."""
     with unit_of_work(session) as db:
         wallet = require_wallet(db, owner)
-        expiring = expiring_soon(list_lots(owner, session=db))
+        lots = list_lots(owner, session=db)
     return BalanceOverview(
         balance=units_to_credits(wallet.balance),
         status=balance_status(wallet),
@@ -74,7 +75,8 @@ def get_balance_overview(owner: WalletOwner, *, session: Session | None = None) 
         used_this_month=units_to_credits(wallet.spent_in(month_of(utcnow()))),
         held=units_to_credits(wallet.held),
         available=units_to_credits(wallet.available),
-        expiring=tuple(expiring),
+        expiring=tuple(expiring_soon(lots)),
+        lots=tuple(lots),
     )
 
 

@@ -34,6 +34,8 @@ DETAIL_LABELS = {
     "transferId": "Transfer",
     "refundOf": "Refund of entry",
     "lotId": "Lot",
+    "source": "Lot source",
+    "expiresAt": "Lot expired at",
 }
 
 
@@ -154,6 +156,13 @@ def _detail_value(key: str, value: Any, package_names: dict[str, str]) -> str:
         return package_names.get(value, value)
     if key in {"inputTokens", "outputTokens"} and isinstance(value, int):
         return f"{value:,}"
+    if key == "lotId" and isinstance(value, int):
+        return f"#{value}"
+    if key == "expiresAt" and isinstance(value, str):
+        try:
+            return utc_text(datetime.fromisoformat(value))
+        except ValueError:
+            return value
     return _text(value)
 
 

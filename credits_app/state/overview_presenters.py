@@ -5,14 +5,38 @@ shows it, nothing in between. `overview_view` decides the welcome state too: a w
 never had an entry is *new*, not "critically low".
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
-from credits_app.credits.amounts import format_balance
+from credits_app.credits.amounts import format_balance, format_credits
+from credits_app.credits.lot_reads import LotView
 from credits_app.credits.wallet_settings import BalanceOverview
-from credits_app.state.formatting import compact_balance, optional_amount, percent
+from credits_app.state.formatting import compact_balance, iso_utc, optional_amount, percent
 
 NEAR_LIMIT_PERCENT = 80
 NEW_STATUS = "new"  # an empty wallet that has never had credits: welcome, not alarm
+SOURCE_LABELS = {
+    "purchase": "Purchased",
+    "bonus": "Package bonus",
+    "grant": "Granted",
+    "promotion": "Promotion",
+    "transfer": "Transferred in",
+    "refund": "Refunded",
+    "opening": "Earlier balance",
+}
+
+
+@dataclass(frozen=True)
+class LotRow:
+    """One lot with credits left, as the "Expiring credits" list shows it."""
+
+    id: str
+    remaining: str
+    source: str
+    expires: str  # "14 Dec 2026", or "Never expires"
+    expires_at: str  # ISO 8601 UTC, "" when it never expires
+    held: str  # "" unless in-flight requests hold some of it
+    expires_soon: bool  # within 30 days
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,8 @@ class OverviewView:
     tooltip: str = ""
     welcome: bool = False
     offers_buy: bool = False  # a banner already offers "Buy credits": no second button
+    next_expiry: str = ""  # "1,000 credits expire on 14 Dec" ("" when nothing expires soon)
+    lots: list[LotRow] = field(default_factory=list)  # spent first, first
 
 
 def overview_view(overview: BalanceOverview, *, has_history: bool = True) -> OverviewView:
@@ -62,7 +88,41 @@ def overview_view(overview: BalanceOverview, *, has_history: bool = True) -> Ove
         tooltip=f"{balance} credits. " + status_tooltip(status, low, critical),
         welcome=welcome,
         offers_buy=status in {"low", "critical", NEW_STATUS},
+        next_expiry=next_expiry_text(overview.expiring),
+        lots=[lot_row(lot, overview.expiring) for lot in overview.lots],
     )
+
+
+def next_expiry_text(expiring: tuple[LotView, ...]) -> str:
+    """What expires first, summed over the lots expiring that UTC day: "1,000 credits expire on
+    14 Dec" (`expiring` is soonest first)."""
+    if not expiring or expiring[0].expires_at is None:
+        return ""
+    day = expiring[0].expires_at.date()
+    units = sum(
+        lot.remaining for lot in expiring if lot.expires_at and lot.expires_at.date() == day
+    )
+    noun = "credit expires" if units == 10_000 else "credits expire"
+    return f"{format_credits(units)} {noun} on {_day_text(day)}"
+
+
+def lot_row(lot: LotView, expiring: tuple[LotView, ...]) -> LotRow:
+    """A lot in words: how much is left, where it came from, until when it counts."""
+    return LotRow(
+        id=str(lot.id),
+        remaining=format_credits(lot.remaining),
+        source=SOURCE_LABELS.get(lot.source, lot.source.title()),
+        expires=f"{_day_text(lot.expires_at.date())} {lot.expires_at.year}"
+        if lot.expires_at
+        else "Never expires",
+        expires_at=iso_utc(lot.expires_at) if lot.expires_at else "",
+        held=f"{format_credits(lot.held)} in use" if lot.held else "",
+        expires_soon=any(soon.id == lot.id for soon in expiring),
+    )
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%b}"
 
 
 def status_tooltip(status: str, low: str, critical: str) -> str:

@@ -1,7 +1,9 @@
-"""The History tab: the transaction table bound to `HistoryState`."""
+"""The History tab: the wallet's lots ("Expiring credits") and the transaction table."""
 
 import reflex as rx
 
+from credits_app import styles
+from credits_app.components.credits.credits_expiring_lots import credits_expiring_lots
 from credits_app.components.credits.credits_transaction_history import (
     HistoryEvents,
     HistoryFilters,
@@ -9,11 +11,23 @@ from credits_app.components.credits.credits_transaction_history import (
 )
 from credits_app.state.history_presenters import category_options, type_options
 from credits_app.state.history_state import HistoryState
+from credits_app.state.wallet_overview_state import WalletOverviewState
 from credits_app.views.loading import not_loaded
 
 
 def history_view() -> rx.Component:
-    """Filters, rows and paging of the wallet in context."""
+    """What the credits are made of, then the filtered, paged ledger of the wallet in context."""
+    return rx.vstack(
+        credits_expiring_lots(
+            WalletOverviewState.overview, loading=not_loaded(WalletOverviewState.loaded_for)
+        ),
+        _transactions(),
+        spacing=styles.GAP_MEDIUM,
+        width="100%",
+    )
+
+
+def _transactions() -> rx.Component:
     return credits_transaction_history(
         HistoryState.history,
         filters=HistoryFilters(

@@ -22,6 +22,7 @@ def credits_balance_card(view: rx.Var[Any], *, label: StrProp, loading: BoolProp
     return card(
         card_header(label, "", rx.cond(loading, placeholder("22px", "72px"), _badge(view))),
         rx.cond(loading, placeholder(styles.BALANCE_PLACEHOLDER_HEIGHT, "220px"), _amount(view)),
+        rx.cond(loading | (view.next_expiry == ""), rx.fragment(), _next_expiry(view)),
         rx.divider(),
         rx.cond(loading, placeholder("56px"), _month_progress(view)),
         id="credits-balance-card",
@@ -36,6 +37,16 @@ def _amount(view: rx.Var[Any]) -> rx.Component:
         align="baseline",
         spacing=styles.GAP_SMALL,
         wrap="wrap",
+    )
+
+
+def _next_expiry(view: rx.Var[Any]) -> rx.Component:
+    """ "1,000 credits expire on 14 Dec": the soonest lot to lapse, so nobody is surprised."""
+    return rx.hstack(
+        rx.icon("hourglass", size=styles.SMALL_ICON_SIZE, color=rx.color(styles.LOW_COLOR, 11)),
+        rx.text(view.next_expiry, size=styles.BODY_SIZE, id="credits-next-expiry"),
+        spacing=styles.GAP_SMALL,
+        align="center",
     )
 
 
