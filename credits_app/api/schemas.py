@@ -23,6 +23,7 @@ from pydantic.alias_generators import to_camel
 
 from credits_app.auth.accounts import OrgInfo, UserInfo
 from credits_app.auth.login import MIN_PASSWORD_LENGTH
+from credits_app.auth.members import MemberInfo
 from credits_app.billing.packages import PackageInfo
 from credits_app.credits.ai_usage_report import AiUsageBreakdown, TokenUsage
 from credits_app.credits.amounts import AmountInput, parse_credits, units_to_credits
@@ -214,6 +215,29 @@ class MeOut(Body):
 class MemberOut(Body):
     user_id: int
     role: Literal["admin", "member"]
+
+
+class RoleChangeIn(Body):
+    role: Literal["owner", "admin", "member"]
+
+
+class OrgMemberOut(Body):
+    """A person in an organization, as its members see them."""
+
+    user_id: int
+    email: str
+    name: str
+    role: Literal["owner", "admin", "member"]
+
+    @classmethod
+    def of(cls, member: "MemberInfo") -> "OrgMemberOut":
+        return cls(
+            user_id=member.user_id, email=member.email, name=member.name, role=member.role.value
+        )
+
+
+class OrgMembersOut(Body):
+    items: list[OrgMemberOut]
 
 
 class SettingsOut(Body):
