@@ -11,6 +11,7 @@ from credits_app.api.routes import (
     credits,
     docs,
     health,
+    history_export,
     internal,
     metrics,
     notifications,
@@ -34,7 +35,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     routers = [health, auth, orgs, packages, credits, purchases, ai_chat, ai_media, internal]
-    routers += [notifications, webhook_endpoints]
+    routers += [notifications, webhook_endpoints, history_export]
     for module in (*routers, stripe_webhook, stripe_simulator, docs):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(metrics.router)
