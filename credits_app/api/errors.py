@@ -34,6 +34,7 @@ STATUS_BY_CODE = {
     "org_not_found": 404,
     "user_not_found": 404,
     "member_not_found": 404,
+    "api_token_not_found": 404,
     "package_not_found": 404,
     "notification_not_found": 404,
     "webhook_endpoint_not_found": 404,
