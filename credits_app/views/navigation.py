@@ -279,6 +279,12 @@ def _account_menu() -> rx.Component:
             ),
             rx.menu.separator(),
             rx.menu.item(
+                rx.icon("user-cog", size=styles.ICON_SIZE),
+                "Account settings",
+                on_click=rx.redirect("/account"),
+                id="account-settings",
+            ),
+            rx.menu.item(
                 rx.icon("log-out", size=styles.ICON_SIZE),
                 "Sign out",
                 on_click=rx.call_script(LOGOUT_SCRIPT),

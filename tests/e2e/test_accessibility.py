@@ -115,6 +115,16 @@ def test_credits_page_and_its_dialogs_have_no_serious_violations(
     assert_accessible(page, f"/credits, {step}")
 
 
+def test_account_page_has_no_serious_violations(
+    app: RunningApp, context: BrowserContext, page: Page
+) -> None:
+    signed_in(context, app)
+    page.goto(f"{app.base_url}/account")
+    expect(page.locator("#tokens-card")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#profile-name")).to_have_value("Demo User", timeout=TIMEOUT_MS)
+    assert_accessible(page, "account")
+
+
 def test_org_credits_page_has_no_serious_violations(
     app: RunningApp, context: BrowserContext, page: Page
 ) -> None:

@@ -26,7 +26,12 @@ def create_org_dialog(
             ),
             rx.form(
                 rx.vstack(
-                    rx.text("Name", as_="label", html_for="org-name", size=styles.BODY_SIZE),
+                    rx.text(
+                        "Name",
+                        as_="label",
+                        custom_attrs={"htmlFor": "org-name"},
+                        size=styles.BODY_SIZE,
+                    ),
                     rx.input(
                         id="org-name", name="name", required=True, placeholder="Acme Robotics"
                     ),
