@@ -637,6 +637,8 @@ class AiMessage(SQLModel, table=True):
     model: str = Field(default="", max_length=200)
     credits: str = Field(default="", max_length=40)  # what the line was charged, as shown
     created_at: datetime = _timestamp_column()
+
+
 class ApiToken(SQLModel, table=True):
     """A personal API token for scripts: named, shown once, stored only as its SHA-256 digest,
     revocable; `last_used_at` tells its owner whether it is still in use."""

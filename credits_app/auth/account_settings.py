@@ -20,9 +20,8 @@ from credits_app.auth.errors import InvalidCredentials
 from credits_app.auth.login import check_password_policy
 from credits_app.auth.passwords import hash_password, verify_password
 from credits_app.auth.sessions import API_TOKEN_PREFIX, token_digest
-from credits_app.clock import utcnow
+from credits_app.clock import as_utc, utcnow
 from credits_app.credits.errors import CreditsError, InvalidArgument
-from credits_app.credits.wallet_service import as_utc
 from credits_app.db import unit_of_work
 from credits_app.models import ApiToken, AuthSession, User
 
