@@ -63,6 +63,42 @@ window.ucSession = (() => {
     return cookie ? decodeURIComponent(cookie.slice("uc_csrf=".length)) : "";
   };
 
+  /** POST a form of the signed-in user as JSON (with the CSRF header); "" on success, else
+   * the API's error message. Used for the password change: it never crosses the websocket. */
+  const send = async (formId, url) => {
+    const form = document.getElementById(formId);
+    if (!form) return "The form is not on the page; reload and try again.";
+    let response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+        credentials: "same-origin",
+        body: JSON.stringify(Object.fromEntries(new FormData(form).entries())),
+      });
+    } catch (_) {
+      return "Cannot reach the server. Check your connection and try again.";
+    }
+    if (!response.ok) return errorMessage(response);
+    form.reset();
+    return "";
+  };
+
+  /** End every session of this user (all browsers and scripts' sessions), then sign in again. */
+  const logoutEverywhere = async () => {
+    try {
+      await fetch("/api/auth/logout-all", {
+        method: "POST",
+        headers: { "X-CSRF-Token": csrfToken() },
+        credentials: "same-origin",
+      });
+    } catch (_) {
+      return "Cannot reach the server. Check your connection and try again.";
+    }
+    window.location.assign("/login");
+    return "";
+  };
+
   /** End the session on the server (best effort) and start over at the login page. */
   const logout = async () => {
     try {
@@ -82,7 +118,7 @@ window.ucSession = (() => {
     window.location.assign(url);
   };
 
-  return { submit, logout, go };
+  return { submit, send, logout, logoutEverywhere, go };
 })();
 
 // Focus goes back where it came from. When a dialog or panel closes (Escape, its close

@@ -12,7 +12,13 @@ from credits_app.components.connection_banner import connection_banner
 from credits_app.db import get_engine
 from credits_app.jobs.embedded import embedded_worker
 from credits_app.observability.logs import configure_logging
-from credits_app.pages import auth, credits, not_found  # noqa: F401  (registers the pages)
+from credits_app.pages import (  # noqa: F401  (registers the pages)
+    account,
+    auth,
+    credits,
+    not_found,
+    organizations,
+)
 from credits_app.settings import get_settings
 
 configure_logging(get_settings())

@@ -637,3 +637,22 @@ class AiMessage(SQLModel, table=True):
     model: str = Field(default="", max_length=200)
     credits: str = Field(default="", max_length=40)  # what the line was charged, as shown
     created_at: datetime = _timestamp_column()
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token for scripts: named, shown once, stored only as its SHA-256 digest,
+    revocable; `last_used_at` tells its owner whether it is still in use."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    name: str = Field(max_length=100)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    created_at: datetime = _timestamp_column()
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

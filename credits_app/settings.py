@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     prometheus_multiproc_dir: str | None = None  # set when several workers share /metrics
     # Credits every new account starts with (0 = none), granted once at sign-up.
     signup_bonus_credits: Decimal = Decimal(0)
+    signup_bonus_expires_days: int = Field(30, ge=0)  # the bonus lot's lifetime; 0 = never
 
     demo_user_email: str = "demo@example.com"
     demo_user_password: str = "demo-password"

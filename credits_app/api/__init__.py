@@ -5,12 +5,14 @@ from fastapi import FastAPI
 from credits_app.api.errors import install_error_handlers
 from credits_app.api.middleware import API_PREFIX, RequestObservation
 from credits_app.api.routes import (
+    account,
     ai_chat,
     ai_media,
     auth,
     credits,
     docs,
     health,
+    history_export,
     internal,
     metrics,
     notifications,
@@ -34,7 +36,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     routers = [health, auth, orgs, packages, credits, purchases, ai_chat, ai_media, internal]
-    routers += [notifications, webhook_endpoints]
+    routers += [notifications, webhook_endpoints, history_export, account]
     for module in (*routers, stripe_webhook, stripe_simulator, docs):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(metrics.router)

@@ -106,6 +106,11 @@ OrgId = Annotated[
     AsciiInteger,
     Path(alias="orgId", ge=1, le=2**31 - 1, description="Organization id"),
 ]
+MemberId = Annotated[
+    int,
+    AsciiInteger,
+    Path(alias="userId", ge=1, le=2**31 - 1, description="Member's user id"),
+]
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,10 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from credits_app.auth.account_settings import ApiTokenInfo
 from credits_app.auth.accounts import OrgInfo, UserInfo
 from credits_app.auth.login import MIN_PASSWORD_LENGTH
+from credits_app.auth.members import MemberInfo
 from credits_app.billing.packages import PackageInfo
 from credits_app.credits.ai_usage_report import AiUsageBreakdown, TokenUsage
 from credits_app.credits.amounts import AmountInput, parse_credits, units_to_credits
@@ -214,6 +216,29 @@ class MeOut(Body):
 class MemberOut(Body):
     user_id: int
     role: Literal["admin", "member"]
+
+
+class RoleChangeIn(Body):
+    role: Literal["owner", "admin", "member"]
+
+
+class OrgMemberOut(Body):
+    """A person in an organization, as its members see them."""
+
+    user_id: int
+    email: str
+    name: str
+    role: Literal["owner", "admin", "member"]
+
+    @classmethod
+    def of(cls, member: "MemberInfo") -> "OrgMemberOut":
+        return cls(
+            user_id=member.user_id, email=member.email, name=member.name, role=member.role.value
+        )
+
+
+class OrgMembersOut(Body):
+    items: list[OrgMemberOut]
 
 
 class SettingsOut(Body):
@@ -456,3 +481,41 @@ def _floats_for_decimals(value: Any) -> Any:
     if isinstance(value, list):
         return [_floats_for_decimals(item) for item in value]
     return value
+
+
+class ProfileIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class PasswordChangeIn(Body):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class ApiTokenIn(Body):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ApiTokenOut(Body):
+    """A personal API token as listed: never the secret."""
+
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, info: "ApiTokenInfo") -> "ApiTokenOut":
+        return cls(
+            id=info.id, name=info.name, created_at=info.created_at, last_used_at=info.last_used_at
+        )
+
+
+class NewApiTokenOut(ApiTokenOut):
+    """Only in the answer to its creation: the secret, shown once."""
+
+    token: str
+
+
+class ApiTokensOut(Body):
+    items: list[ApiTokenOut]

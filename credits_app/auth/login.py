@@ -21,7 +21,10 @@ from credits_app.auth.errors import InvalidCredentials, TooManyAttempts
 from credits_app.auth.passwords import hash_password, verify_password
 from credits_app.auth.sessions import IssuedToken, start_session
 from credits_app.clock import as_utc, utcnow
+from credits_app.credits.amounts import parse_credits
+from credits_app.credits.categories import LotSource
 from credits_app.credits.credit_service import grant_personal_credits
+from credits_app.credits.drafts import NewLot
 from credits_app.credits.errors import InvalidArgument
 from credits_app.db import unit_of_work
 from credits_app.models import LoginAttempt, User
@@ -47,10 +50,14 @@ def register(email: str, name: str, password: str) -> tuple[UserInfo, IssuedToke
 
 def _grant_signup_bonus(user_id: int, db: Session) -> None:
     """`SIGNUP_BONUS_CREDITS` into the new wallet, in the sign-up's own transaction, once
-    (keyed by the user). A plain grant: it never expires."""
-    bonus = get_settings().signup_bonus_credits
+    (keyed by the user), as a promotion lot that expires after `SIGNUP_BONUS_EXPIRES_DAYS`
+    (0 = never); being a promotion with the soonest expiry, it is spent first (DESIGN §3b)."""
+    settings = get_settings()
+    bonus = settings.signup_bonus_credits
     if bonus <= 0:
         return
+    days = settings.signup_bonus_expires_days
+    expires_at = utcnow() + timedelta(days=days) if days > 0 else None
     grant_personal_credits(
         user_id,
         bonus,
@@ -58,6 +65,7 @@ def _grant_signup_bonus(user_id: int, db: Session) -> None:
         metadata={"reason": "signup_bonus"},
         idempotency_key=f"signup-bonus:{user_id}",
         session=db,
+        lots=(NewLot(parse_credits(bonus), LotSource.PROMOTION, expires_at),),
     )
 
 

@@ -15,10 +15,12 @@ from credits_app.auth.accounts import UserInfo
 from credits_app.auth.errors import NotAuthenticated
 from credits_app.clock import as_utc, utcnow
 from credits_app.db import unit_of_work
-from credits_app.models import AuthSession, User
+from credits_app.models import ApiToken, AuthSession, User
 
 SESSION_LIFETIME = timedelta(days=30)
 TOKEN_PREFIX = "uc_"
+API_TOKEN_PREFIX = TOKEN_PREFIX + "pat_"  # personal API tokens (auth/account_settings.py)
+LAST_USED_PRECISION = timedelta(minutes=1)  # at most one write per API token per minute
 # The browser carries the token in this HttpOnly cookie, next to a readable CSRF cookie; both
 # doors (the API and the Reflex states) read them, so the names live here once.
 SESSION_COOKIE = "uc_session"
@@ -52,7 +54,11 @@ def user_for_token(token: str, *, session: Session | None = None) -> UserInfo:
     with unit_of_work(session) as db:
         found = db.exec(query).first()
         if found is None:
-            raise NotAuthenticated()
+            # Not a session: maybe a personal API token (auth/account_settings.py).
+            owner = user_for_api_token(token, session=db)
+            if owner is None:
+                raise NotAuthenticated()
+            return owner
         user, auth_session = found
         if auth_session.revoked_at is not None or as_utc(auth_session.expires_at) <= utcnow():
             raise NotAuthenticated()
@@ -69,6 +75,27 @@ def end_session(token: str, *, session: Session | None = None) -> None:
             .where(col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow())
         )
+
+
+def user_for_api_token(token: str, *, session: Session | None = None) -> UserInfo | None:
+    """The owner of a live API token (and its `last_used_at` moved on), else None."""
+    if not token.startswith(API_TOKEN_PREFIX):
+        return None
+    with unit_of_work(session) as db:
+        found = db.exec(
+            select(ApiToken, User)
+            .join(User, col(User.id) == col(ApiToken.user_id))
+            .where(col(ApiToken.token_hash) == token_digest(token))
+        ).first()
+        if found is None or found[0].revoked_at is not None:
+            return None
+        row, user = found
+        now = utcnow()
+        if row.last_used_at is None or now - as_utc(row.last_used_at) >= LAST_USED_PRECISION:
+            row.last_used_at = now
+            db.add(row)
+        assert user.id is not None
+        return UserInfo(user.id, user.email, user.name)
 
 
 def token_digest(token: str) -> str:

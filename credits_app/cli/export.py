@@ -1,9 +1,7 @@
 """`export-history`: a wallet's ledger as CSV, paged through the same history service as the API."""
 
 import csv
-import json
 import sys
-from datetime import UTC
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -21,19 +19,9 @@ from credits_app.cli.common import (
     resolve_target,
 )
 from credits_app.credits import credit_service
-from credits_app.credits.credit_service import HistoryItem
+from credits_app.credits.history_export import HEADER, csv_row
 from credits_app.credits.ledger_counts import count_entries
 
-HEADER = [
-    "id",
-    "created_at",
-    "type",
-    "category",
-    "amount",
-    "balance_after",
-    "description",
-    "metadata",
-]
 PAGE_SIZE = credit_service.MAX_HISTORY_LIMIT
 
 
@@ -104,17 +92,3 @@ def _write_csv(
             cursor = page.next_cursor
             if cursor is None:
                 return written
-
-
-def csv_row(item: HistoryItem) -> list[str]:
-    """One entry as exact text: decimal amounts, ISO-8601 UTC time, metadata as JSON."""
-    return [
-        str(item.id),
-        item.created_at.astimezone(UTC).isoformat(),
-        item.type,
-        item.category or "",
-        str(item.amount),
-        str(item.balance_after),
-        item.description,
-        json.dumps(item.metadata, sort_keys=True, ensure_ascii=False),
-    ]

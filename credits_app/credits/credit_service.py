@@ -227,14 +227,25 @@ def get_history(
     category: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    search: str | None = None,
     session: Session | None = None,
 ) -> HistoryPage:
-    """Newest-first ledger entries, filtered by type/category, paged by an opaque keyset cursor."""
+    """Newest-first ledger entries, filtered by type/category, time (`since` inclusive, `until`
+    exclusive) and words in the description (case-insensitive), paged by an opaque keyset
+    cursor."""
     if not 1 <= limit <= MAX_HISTORY_LIMIT:
         raise InvalidArgument(f"limit must be between 1 and {MAX_HISTORY_LIMIT}.")
     # Ledger order: entries are appended under the wallet lock, so their ids are the order the
     # balance moved and `balanceAfter` reads as a running balance (DESIGN §3b).
     query = select(entries).order_by(entries.c.id.desc())
+    if since is not None:
+        query = query.where(entries.c.created_at >= since)
+    if until is not None:
+        query = query.where(entries.c.created_at < until)
+    if search:
+        query = query.where(entries.c.description.ilike(_contains(search), escape="\\"))
     if type is not None:
         query = query.where(entries.c.type == parse_transaction_type(type).value)
     if category is not None:
@@ -249,6 +260,12 @@ def get_history(
     has_more = len(rows) > limit
     next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if has_more else None
     return HistoryPage(items=items, next_cursor=next_cursor)
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching `text` literally anywhere (%, _ and \\ escaped)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def get_usage(owner: WalletOwner, *, days: int = 30, session: Session | None = None) -> UsageReport:

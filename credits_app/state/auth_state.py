@@ -75,6 +75,12 @@ class AuthState(rx.State):
         user = await self._resolve_user()
         return rx.redirect(HOME_PATH if user is not None else "/login", replace=True)
 
+    @rx.event
+    async def refresh_orgs(self) -> None:
+        """Re-read the switcher's organizations (after creating, leaving or a role change)."""
+        if self._user_id:
+            self.orgs = await _org_options(self._user_id)
+
     async def _resolve_user(self) -> UserInfo | None:
         """The user of the session cookie, or None when it is missing, expired or revoked."""
         token = _cookie_value(self.router.headers.cookie, SESSION_COOKIE)
@@ -106,16 +112,7 @@ class AuthState(rx.State):
         self._user_id = user.id
         self.user_name = user.name
         self.user_email = user.email
-        self.orgs = [
-            OrgOption(
-                id=org.id,
-                name=org.name,
-                slug=org.slug,
-                role=org.role.value,
-                role_label=org.role.value.capitalize(),
-            )
-            for org in await call_service(list_user_orgs, user.id)
-        ]
+        self.orgs = await _org_options(user.id)
 
     def _forget(self) -> None:
         self._user_id = 0
@@ -126,6 +123,19 @@ class AuthState(rx.State):
         url = self.router.url
         path = url.path or HOME_PATH
         return f"{path}?{url.query}" if url.query else path
+
+
+async def _org_options(user_id: int) -> list[OrgOption]:
+    return [
+        OrgOption(
+            id=org.id,
+            name=org.name,
+            slug=org.slug,
+            role=org.role.value,
+            role_label=org.role.value.capitalize(),
+        )
+        for org in await call_service(list_user_orgs, user_id)
+    ]
 
 
 def safe_next(next_path: str | None) -> str:

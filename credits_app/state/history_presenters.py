@@ -72,6 +72,20 @@ class HistoryRow:
     details: list[Detail] = field(default_factory=list)
 
 
+EMPTY_ROW = HistoryRow(
+    id="",
+    at="",
+    at_utc="",
+    description="",
+    type="",
+    type_label="",
+    category_label="",
+    amount="",
+    is_credit=False,
+    balance_after="",
+)
+
+
 @dataclass(frozen=True)
 class HistoryView:
     """One page of rows and where it sits in the paging."""

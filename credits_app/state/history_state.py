@@ -4,13 +4,19 @@ The service pages newest-first with an opaque cursor; going back means rememberi
 each visited page started from, so the state keeps that small stack instead of offsets.
 """
 
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
+
 import reflex as rx
 
 from credits_app.billing.packages import list_active_packages
 from credits_app.credits.credit_service import get_history
 from credits_app.credits.errors import CreditsError
+from credits_app.credits.history_export import HistoryFilter
 from credits_app.state.history_presenters import (
     ALL,
+    EMPTY_ROW,
+    HistoryRow,
     HistoryView,
     category_options,
     history_view,
@@ -29,7 +35,12 @@ class HistoryState(rx.State):
 
     type_filter: str = ALL
     category_filter: str = ALL
+    search: str = ""
+    date_from: str = ""  # YYYY-MM-DD (a UTC day) or ""
+    date_to: str = ""
     history: HistoryView = HistoryView()
+    export_href: str = ""  # the CSV download of exactly these filters
+    selected_id: str = ""  # the entry open in the detail drawer ("" = closed)
     loaded_for: str = ""  # the WalletContextState.key these rows belong to ("" = none yet)
     _page_starts: list[str] = [""]  # cursor each visited page started from ("" = newest)
     _next_cursor: str = ""
@@ -59,9 +70,46 @@ class HistoryState(rx.State):
         return await self.load()
 
     @rx.event
+    async def set_search(self, value: str) -> rx.event.EventSpec | None:
+        self.search = value[:200]
+        return await self.load()
+
+    @rx.event
+    async def set_date_from(self, value: str) -> rx.event.EventSpec | None:
+        self.date_from = value if _is_day(value) else ""
+        return await self.load()
+
+    @rx.event
+    async def set_date_to(self, value: str) -> rx.event.EventSpec | None:
+        self.date_to = value if _is_day(value) else ""
+        return await self.load()
+
+    @rx.event
     async def clear_filters(self) -> rx.event.EventSpec | None:
         self.type_filter = self.category_filter = ALL
+        self.search = self.date_from = self.date_to = ""
         return await self.load()
+
+    @rx.event
+    def open_entry(self, entry_id: str) -> None:
+        """Show one entry in the detail drawer."""
+        self.selected_id = entry_id
+
+    @rx.event
+    def close_entry(self) -> None:
+        self.selected_id = ""
+
+    @rx.var
+    def drawer_open(self) -> bool:
+        return self.selected_id != ""
+
+    @rx.var
+    def selected(self) -> HistoryRow:
+        """The entry in the drawer (an empty row when none is open)."""
+        for row in self.history.rows:
+            if row.id == self.selected_id:
+                return row
+        return EMPTY_ROW
 
     @rx.event
     async def next_page(self) -> rx.event.EventSpec | None:
@@ -78,7 +126,22 @@ class HistoryState(rx.State):
         return await self._fetch()
 
     def _filtered(self) -> bool:
-        return self.type_filter != ALL or self.category_filter != ALL
+        return bool(
+            self.type_filter != ALL
+            or self.category_filter != ALL
+            or self.search
+            or self.date_from
+            or self.date_to
+        )
+
+    def _filters(self) -> HistoryFilter:
+        return HistoryFilter(
+            type=None if self.type_filter == ALL else self.type_filter,
+            category=None if self.category_filter == ALL else self.category_filter,
+            since=_day_start(self.date_from),
+            until=_day_start(self.date_to, next_day=True),
+            search=self.search.strip() or None,
+        )
 
     async def _fetch(self) -> rx.event.EventSpec | None:
         context = await self.get_state(WalletContextState)
@@ -89,11 +152,15 @@ class HistoryState(rx.State):
             if not self._package_names:
                 packages = await call_service(list_active_packages)
                 self._package_names = {package.id: package.name for package in packages}
+            filters = self._filters()
             page = await call_service(
                 get_history,
                 owner,
-                type=None if self.type_filter == ALL else self.type_filter,
-                category=None if self.category_filter == ALL else self.category_filter,
+                type=filters.type,
+                category=filters.category,
+                since=filters.since,
+                until=filters.until,
+                search=filters.search,
                 limit=PAGE_SIZE,
                 cursor=self._page_starts[-1] or None,
             )
@@ -107,5 +174,38 @@ class HistoryState(rx.State):
             has_next=page.next_cursor is not None,
             filtered=self._filtered(),
         )
+        self.export_href = export_url(context.org_id, self._export_query())
         self.loaded_for = context.key
         return None
+
+    def _export_query(self) -> dict[str, str]:
+        query = {
+            "type": "" if self.type_filter == ALL else self.type_filter,
+            "category": "" if self.category_filter == ALL else self.category_filter,
+            "from": self.date_from,
+            "to": self.date_to,
+            "q": self.search.strip(),
+        }
+        return {key: value for key, value in query.items() if value}
+
+
+def export_url(org_id: int, query: dict[str, str]) -> str:
+    """GET …/credits/history/export with the tab's filters (the session cookie signs it)."""
+    path = f"/api/orgs/{org_id}/credits/history/export" if org_id else "/api/credits/history/export"
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def _is_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+def _day_start(value: str, *, next_day: bool = False) -> datetime | None:
+    """00:00 UTC of the day (of the day after, for an inclusive end), or None for ""."""
+    if not value:
+        return None
+    day = date.fromisoformat(value) + timedelta(days=1 if next_day else 0)
+    return datetime.combine(day, time.min, tzinfo=UTC)

@@ -11,9 +11,11 @@ from urllib.parse import unquote
 import reflex as rx
 
 from credits_app.auth.errors import OrgNotFound
+from credits_app.auth.members import list_members
 from credits_app.auth.organizations import MANAGER_ROLES, get_org_by_slug
 from credits_app.credits.owners import WalletOwner
 from credits_app.state.auth_state import AuthState
+from credits_app.state.members_presenters import managers_text
 from credits_app.state.service_calls import call_service
 
 ORG_PATH = re.compile(r"^/organizations/(?P<slug>[^/]+)(?:/|$)")
@@ -39,6 +41,8 @@ class WalletContextState(rx.State):
     org_name: str = ""
     role: str = ""
     status: str = "loading"  # loading | ready | not_found
+    managers: str = ""  # for members: whom to ask, by name ("Ada (owner) or Bo (admin)")
+    section: str = "credits"  # which page of the context is open: credits | members
     key: str = ""  # "user" or "org:<slug>"; data states remember the key they loaded for
     _org_id: int = 0
     _user_id: int = 0
@@ -81,15 +85,19 @@ class WalletContextState(rx.State):
         """Why the viewer cannot buy here, in words (empty when they can)."""
         if self.slug == "" or self.role in MANAGER_ROLE_NAMES:
             return ""
+        ask = f"Ask {self.managers}" if self.managers else "Ask one of them"
         return (
             f"Only owners and admins of {self.org_name} can buy credits. "
-            "Ask one of them to top up the organization wallet."
+            f"{ask} to top up the organization wallet."
         )
 
     @rx.event
     async def load(self) -> None:
         """Resolve the context of the page being opened (after `AuthState.require_session`)."""
         slug = org_slug_from_path(self.router.url.path)
+        self.section = (
+            "members" if self.router.url.path.rstrip("/").endswith("/members") else "credits"
+        )
         self.key = f"org:{slug}" if slug else PERSONAL_KEY
         self.slug = slug
         auth = await self.get_state(AuthState)
@@ -111,7 +119,20 @@ class WalletContextState(rx.State):
             self.status = "not_found"
             return
         self._org_id, self.org_name, self.role = org.id, org.name, org.role.value
+        self.managers = ""
+        if org.role.value not in MANAGER_ROLE_NAMES:
+            people = await call_service(list_members, auth.user_id, org.id)
+            self.managers = managers_text(people)
         self.status = "ready"
+
+    @property
+    def org_id(self) -> int:
+        """The org in context's id for other states (0 outside an organization)."""
+        return self._org_id if self.slug else 0
+
+    @rx.var
+    def members_href(self) -> str:
+        return f"/organizations/{self.slug}/members" if self.slug else ""
 
     def wallet_owner(self) -> WalletOwner | None:
         """The wallet the page is about, or None until resolved (and on a not-found page)."""

@@ -17,8 +17,10 @@ import reflex as rx
 from reflex.event import EventType
 
 from credits_app import styles
+from credits_app.components.orgs.create_org_dialog import create_org_dialog
 from credits_app.state.assistant_state import AssistantState
 from credits_app.state.auth_state import AuthState
+from credits_app.state.members_state import CreateOrgState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.state.wallet_overview_state import WalletOverviewState
 from credits_app.views.assistant_view import assistant_widget
@@ -83,6 +85,12 @@ def _dashboard(content: rx.Component) -> rx.Component:
         ),
         assistant_widget(),
         buy_credits_dialog(),
+        create_org_dialog(
+            open=CreateOrgState.open,
+            error=CreateOrgState.error,
+            on_open_change=CreateOrgState.set_open,
+            on_submit=CreateOrgState.create,
+        ),
         **styles.PAGE_STYLE,
     )
 

@@ -151,7 +151,11 @@ def _field(
 ) -> rx.Component:
     return rx.vstack(
         rx.text(
-            label, as_="label", html_for=f"field-{name}", size=styles.BODY_SIZE, weight="medium"
+            label,
+            as_="label",
+            custom_attrs={"htmlFor": f"field-{name}"},
+            size=styles.BODY_SIZE,
+            weight="medium",
         ),
         rx.input(
             id=f"field-{name}",

@@ -35,6 +35,9 @@ def _transactions() -> rx.Component:
             category_value=HistoryState.category_filter,
             type_options=[(option.value, option.label) for option in type_options()],
             category_options=[(option.value, option.label) for option in category_options()],
+            search=HistoryState.search,
+            date_from=HistoryState.date_from,
+            date_to=HistoryState.date_to,
         ),
         events=HistoryEvents(
             on_type_change=HistoryState.set_type_filter,
@@ -42,6 +45,15 @@ def _transactions() -> rx.Component:
             on_clear_filters=HistoryState.clear_filters,
             on_previous=HistoryState.previous_page,
             on_next=HistoryState.next_page,
+            on_search=HistoryState.set_search,
+            on_date_from=HistoryState.set_date_from,
+            on_date_to=HistoryState.set_date_to,
+            on_open_entry=HistoryState.open_entry,
+            on_close_entry=HistoryState.close_entry,
+            # A real download (the browser follows Content-Disposition), not an in-app route.
+            on_export=rx.download(url=HistoryState.export_href),
         ),
         loading=not_loaded(HistoryState.loaded_for),
+        selected=HistoryState.selected,
+        drawer_open=HistoryState.drawer_open,
     )

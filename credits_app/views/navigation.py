@@ -10,6 +10,7 @@ import reflex as rx
 from credits_app import styles
 from credits_app.state.auth_state import AuthState, OrgOption
 from credits_app.state.credits_page_state import CreditsPageState
+from credits_app.state.members_state import CreateOrgState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.views.balance_header import header_balance
 from credits_app.views.session_script import session_call
@@ -88,7 +89,7 @@ def _sidebar_content() -> rx.Component:
             "Credits",
             "coins",
             WalletContextState.credits_href,
-            active=CreditsPageState.tab != "purchase",
+            active=(CreditsPageState.tab != "purchase") & (WalletContextState.section == "credits"),
             element_id="nav-credits",
             tab="usage",
         ),
@@ -96,9 +97,20 @@ def _sidebar_content() -> rx.Component:
             "Billing",
             "credit-card",
             WalletContextState.purchase_href,
-            active=CreditsPageState.tab == "purchase",
+            active=(CreditsPageState.tab == "purchase") & (WalletContextState.section == "credits"),
             element_id="nav-billing",
             tab="purchase",
+        ),
+        rx.cond(
+            WalletContextState.is_org,
+            _nav_link(
+                "Members",
+                "users",
+                WalletContextState.members_href,
+                active=WalletContextState.section == "members",
+                element_id="nav-members",
+                tab="usage",
+            ),
         ),
         spacing="1",
         width="100%",
@@ -199,6 +211,13 @@ def _org_switcher() -> rx.Component:
                 rx.menu.separator(),
             ),
             rx.foreach(AuthState.orgs, _org_item),
+            rx.menu.separator(),
+            rx.menu.item(
+                rx.icon("plus", size=styles.ICON_SIZE),
+                "Create organization",
+                on_click=CreateOrgState.set_open(True),
+                id="create-org",
+            ),
             min_width="216px",
         ),
         # Not modal: a modal menu hides the rest of the page with aria-hidden while its
@@ -259,6 +278,12 @@ def _account_menu() -> rx.Component:
                 padding="6px 8px",
             ),
             rx.menu.separator(),
+            rx.menu.item(
+                rx.icon("user-cog", size=styles.ICON_SIZE),
+                "Account settings",
+                on_click=rx.redirect("/account"),
+                id="account-settings",
+            ),
             rx.menu.item(
                 rx.icon("log-out", size=styles.ICON_SIZE),
                 "Sign out",

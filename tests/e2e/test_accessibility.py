@@ -15,6 +15,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from credits_app.settings import get_settings
 from tests.e2e.flows import TIMEOUT_MS, sign_in
+from tests.support.api_client import ApiClient
 from tests.support.app_server import RunningApp
 
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -114,6 +115,16 @@ def test_credits_page_and_its_dialogs_have_no_serious_violations(
     assert_accessible(page, f"/credits, {step}")
 
 
+def test_account_page_has_no_serious_violations(
+    app: RunningApp, context: BrowserContext, page: Page
+) -> None:
+    signed_in(context, app)
+    page.goto(f"{app.base_url}/account")
+    expect(page.locator("#tokens-card")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#profile-name")).to_have_value("Demo User", timeout=TIMEOUT_MS)
+    assert_accessible(page, "account")
+
+
 def test_org_credits_page_has_no_serious_violations(
     app: RunningApp, context: BrowserContext, page: Page
 ) -> None:
@@ -122,6 +133,19 @@ def test_org_credits_page_has_no_serious_violations(
         page, f"{app.base_url}/organizations/{get_settings().demo_org_slug}/credits"
     )
     assert_accessible(page, "org credits")
+
+
+@pytest.mark.parametrize("role", ["owner", "member"])
+def test_members_page_has_no_serious_violations(
+    app: RunningApp, api: ApiClient, context: BrowserContext, page: Page, role: str
+) -> None:
+    owner, member = api.register("owner"), api.register("member")
+    org = api.create_org(owner, "Axe")
+    api.add_member(owner, int(org["id"]), member, "member")
+    sign_in(context, app.base_url, (owner if role == "owner" else member).email)
+    page.goto(f"{app.base_url}/organizations/{org['slug']}/members")
+    expect(page.locator("#members-list .member-row")).to_have_count(2, timeout=TIMEOUT_MS)
+    assert_accessible(page, f"members page as {role}")
 
 
 def test_the_org_switcher_is_reachable_and_usable_by_keyboard(

@@ -45,11 +45,15 @@ class Endpoint:
 
     name: str
     method: str
-    path: str  # with {org}
+    path: str  # with {org}, and {target} for endpoints about one member
     writes: bool
 
-    def call(self, api: ApiClient, user: ApiUser, org_id: int, body: Any = None) -> httpx.Response:
-        url = self.path.format(org=org_id)
+    def call(
+        self, api: ApiClient, user: ApiUser, org_id: int, attempt: "Attempt | None" = None
+    ) -> httpx.Response:
+        target = attempt.target.id if attempt and attempt.target else 0
+        url = self.path.format(org=org_id, target=target)
+        body = attempt.body if attempt else None
         return api.http.request(self.method, url, json=body, headers=user.headers)
 
 
@@ -60,7 +64,11 @@ ORG_ENDPOINTS = [
     Endpoint("lots", "GET", "/api/orgs/{org}/credits/lots", writes=False),
     Endpoint("settings", "PATCH", "/api/orgs/{org}/credits/settings", writes=True),
     Endpoint("members", "POST", "/api/orgs/{org}/members", writes=True),
+    Endpoint("member-list", "GET", "/api/orgs/{org}/members", writes=False),
+    Endpoint("member-role", "PATCH", "/api/orgs/{org}/members/{target}", writes=True),
+    Endpoint("member-remove", "DELETE", "/api/orgs/{org}/members/{target}", writes=True),
 ]
+ONE_MEMBER_ENDPOINTS = {"member-role", "member-remove"}
 READ_KEYS = {
     "balance": {
         "balance",
@@ -76,6 +84,7 @@ READ_KEYS = {
     "history": {"items", "nextCursor"},
     "usage": {"days", "totalUsed", "byCategory", "daily", "ai"},
     "lots": {"items"},
+    "member-list": {"items"},
 }
 ROLES = ["outsider", "member", "admin", "owner"]
 
@@ -103,17 +112,24 @@ REFUSED_SETTINGS = {"monthlyLimit": 999, "lowThreshold": 998}  # never set by an
 
 @dataclass(frozen=True)
 class Attempt:
-    """The body a test sends, and for `members` the registered user it tries to add."""
+    """The body a test sends, and the registered user it is about (added, re-roled, removed)
+    with the roles that user holds in the org while nothing has changed."""
 
     body: dict[str, Any] | None
     target: ApiUser | None = None
+    target_roles: tuple[str, ...] = ()
 
 
-def attempt_for(api: ApiClient, endpoint: Endpoint, role: str) -> Attempt:
+def attempt_for(api: ApiClient, world: OrgWorld, endpoint: Endpoint, role: str) -> Attempt:
     """A valid body, so a refusal can only come from the caller's role."""
     if endpoint.name == "members":
         target = api.register("target")
         return Attempt({"email": target.email, "role": "member"}, target)
+    if endpoint.name in ONE_MEMBER_ENDPOINTS:
+        target = api.register("target")
+        api.add_member(world.users["owner"], world.org_id, target, "member")
+        body = {"role": "admin"} if endpoint.name == "member-role" else None
+        return Attempt(body, target, ("member",))
     if endpoint.name == "settings":
         change = dict(MANAGER_SETTINGS.get(role, REFUSED_SETTINGS))
         return Attempt(change)
@@ -131,7 +147,7 @@ def org_settings(api: ApiClient, world: OrgWorld) -> dict[str, Any]:
 def assert_nothing_changed(api: ApiClient, world: OrgWorld, attempt: Attempt) -> None:
     assert org_settings(api, world)["monthlyLimit"] is None
     if attempt.target is not None:
-        assert roles_in_org(api, attempt.target, world) == []
+        assert roles_in_org(api, attempt.target, world) == list(attempt.target_roles)
 
 
 def roles_in_org(api: ApiClient, user: ApiUser, world: OrgWorld) -> list[str]:
@@ -148,9 +164,9 @@ def test_outsider_gets_the_same_404_as_for_an_org_that_does_not_exist(
     api: ApiClient, world: OrgWorld, endpoint: Endpoint
 ) -> None:
     outsider = world.users["outsider"]
-    attempt = attempt_for(api, endpoint, "outsider")
-    real = endpoint.call(api, outsider, world.org_id, attempt.body)
-    missing = endpoint.call(api, outsider, NO_SUCH_ORG, attempt.body)
+    attempt = attempt_for(api, world, endpoint, "outsider")
+    real = endpoint.call(api, outsider, world.org_id, attempt)
+    missing = endpoint.call(api, outsider, NO_SUCH_ORG, attempt)
     assert_error(real, 404, "org_not_found")
     assert (real.status_code, real.content) == (missing.status_code, missing.content)
     assert_nothing_changed(api, world, attempt)
@@ -160,8 +176,8 @@ def test_outsider_gets_the_same_404_as_for_an_org_that_does_not_exist(
 def test_member_may_read_but_not_change_settings_or_members(
     api: ApiClient, world: OrgWorld, endpoint: Endpoint
 ) -> None:
-    attempt = attempt_for(api, endpoint, "member")
-    response = endpoint.call(api, world.users["member"], world.org_id, attempt.body)
+    attempt = attempt_for(api, world, endpoint, "member")
+    response = endpoint.call(api, world.users["member"], world.org_id, attempt)
     if endpoint.writes:
         error = assert_error(response, 403, "forbidden")
         assert error["details"] == {"role": "member"}
@@ -176,11 +192,11 @@ def test_member_may_read_but_not_change_settings_or_members(
 def test_admins_and_owners_may_read_and_manage(
     api: ApiClient, world: OrgWorld, role: str, endpoint: Endpoint
 ) -> None:
-    attempt = attempt_for(api, endpoint, role)
-    response = endpoint.call(api, world.users[role], world.org_id, attempt.body)
-    expected_status = 201 if endpoint.name == "members" else 200
+    attempt = attempt_for(api, world, endpoint, role)
+    response = endpoint.call(api, world.users[role], world.org_id, attempt)
+    expected_status = {"members": 201, "member-remove": 204}.get(endpoint.name, 200)
     assert response.status_code == expected_status, response.text
-    body = decoded(response)
+    body = decoded(response) if response.content else None
     if endpoint.name == "balance":
         assert (set(body), body["balance"]) == (READ_KEYS["balance"], 25)
     elif endpoint.name == "history":
@@ -192,6 +208,18 @@ def test_admins_and_owners_may_read_and_manage(
     elif endpoint.name == "settings":
         assert body == MANAGER_SETTINGS[role]
         assert org_settings(api, world) == MANAGER_SETTINGS[role]
+    elif endpoint.name == "member-list":
+        people = {item["userId"]: item["role"] for item in body["items"]}
+        for who in ("owner", "admin", "member"):
+            assert people[world.users[who].id] == who
+        assert world.users["outsider"].id not in people
+    elif endpoint.name == "member-role":
+        assert attempt.target is not None
+        assert (body["userId"], body["role"]) == (attempt.target.id, "admin")
+        assert roles_in_org(api, attempt.target, world) == ["admin"]
+    elif endpoint.name == "member-remove":
+        assert attempt.target is not None
+        assert roles_in_org(api, attempt.target, world) == []
     else:
         assert attempt.target is not None
         assert body == {"userId": attempt.target.id, "role": "member"}
@@ -205,6 +233,9 @@ USER_ENDPOINTS = [
     ("GET", "/api/me", None),
     ("POST", "/api/orgs", {"name": "Nope"}),
     ("POST", "/api/orgs/{org}/members", {"email": "x@example.com", "role": "member"}),
+    ("GET", "/api/orgs/{org}/members", None),
+    ("PATCH", "/api/orgs/{org}/members/1", {"role": "admin"}),
+    ("DELETE", "/api/orgs/{org}/members/1", None),
     ("GET", "/api/credits", None),
     ("GET", "/api/credits/tokens", None),
     ("GET", "/api/credits/history", None),
@@ -345,10 +376,47 @@ def test_a_user_cannot_reach_another_users_org(api: ApiClient) -> None:
     bodies: dict[str, dict[str, Any]] = {
         "members": {"email": alice.email, "role": "admin"},
         "settings": {"lowThreshold": 1},
+        "member-role": {"role": "admin"},
     }
     for endpoint in ORG_ENDPOINTS:
-        body = bodies.get(endpoint.name)
-        assert_error(endpoint.call(api, alice, org["id"], body), 404, "org_not_found")
+        attempt = Attempt(bodies.get(endpoint.name), bob)  # about bob, the org's owner
+        assert_error(endpoint.call(api, alice, org["id"], attempt), 404, "org_not_found")
     assert decoded(api.http.get("/api/me", headers=alice.headers))["orgs"] == []
     bobs_view = decoded(api.http.get(f"/api/orgs/{org['id']}/credits", headers=bob.headers))
     assert (bobs_view["balance"], bobs_view["lowThreshold"]) == (9, None)
+
+
+# --- the owner rules ------------------------------------------------------------------------
+
+
+def test_only_owners_touch_owners_and_the_last_owner_cannot_leave(api: ApiClient) -> None:
+    owner, admin, member = api.register("owner"), api.register("admin"), api.register("member")
+    org_id = int(api.create_org(owner, "Owners")["id"])
+    api.add_member(owner, org_id, admin, "admin")
+    api.add_member(owner, org_id, member, "member")
+    members = f"/api/orgs/{org_id}/members"
+
+    demote = api.http.patch(f"{members}/{owner.id}", json={"role": "member"}, headers=admin.headers)
+    assert_error(demote, 403, "forbidden")
+    crown = api.http.patch(f"{members}/{member.id}", json={"role": "owner"}, headers=admin.headers)
+    assert_error(crown, 403, "forbidden")
+    assert_error(api.http.delete(f"{members}/{owner.id}", headers=admin.headers), 403, "forbidden")
+
+    leave = api.http.delete(f"{members}/{owner.id}", headers=owner.headers)
+    assert_error(leave, 409, "last_owner")
+    alone = api.http.patch(f"{members}/{owner.id}", json={"role": "admin"}, headers=owner.headers)
+    assert_error(alone, 409, "last_owner")
+
+    promoted = api.http.patch(
+        f"{members}/{member.id}", json={"role": "owner"}, headers=owner.headers
+    )
+    assert promoted.status_code == 200 and decoded(promoted)["role"] == "owner"
+    assert api.http.delete(f"{members}/{owner.id}", headers=owner.headers).status_code == 204
+    assert decoded(api.http.get("/api/me", headers=owner.headers))["orgs"] == []
+
+    assert api.http.delete(f"{members}/{admin.id}", headers=admin.headers).status_code == 204
+    left = decoded(api.http.get(members, headers=member.headers))["items"]
+    assert [(item["userId"], item["role"]) for item in left] == [(member.id, "owner")]
+    assert_error(
+        api.http.delete(f"{members}/{admin.id}", headers=member.headers), 404, "member_not_found"
+    )

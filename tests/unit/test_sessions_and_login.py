@@ -54,6 +54,7 @@ from credits_app.auth.sessions import (
 from credits_app.clock import frozen_at
 from credits_app.credits.credit_service import get_history, get_personal_balance
 from credits_app.credits.errors import InvalidArgument
+from credits_app.credits.lot_reads import list_lots
 from credits_app.credits.owners import WalletOwner
 from credits_app.db import unit_of_work
 from credits_app.models import AuthSession, LoginAttempt, Membership
@@ -531,3 +532,7 @@ def test_the_signup_bonus_is_granted_once_in_the_signup_transaction(signup_bonus
         ("grant", Decimal(signup_bonus), "Welcome bonus")
     ]
     assert get_personal_balance(user.id) == Decimal(signup_bonus)
+    (lot,) = list_lots(WalletOwner.user(user.id))
+    assert lot.source == "promotion", "an expiring promotion lot, spent before paid credits"
+    assert lot.expires_at is not None
+    assert timedelta(days=29) < lot.expires_at - datetime.now(UTC) <= timedelta(days=30)

@@ -1,11 +1,26 @@
-"""GET /api/me, POST /api/orgs and POST /api/orgs/{orgId}/members."""
+"""GET /api/me, POST /api/orgs, and an org's members: list, add, change role, remove/leave.
+
+Each route only translates; who may do what is decided in auth/organizations.py and
+auth/members.py (an admin cannot touch an owner, the last owner cannot leave, outsiders 404).
+"""
 
 from fastapi import Response
 
-from credits_app.api.deps import CurrentUser, OrgId
+from credits_app.api.deps import CurrentUser, MemberId, OrgId
 from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
-from credits_app.api.schemas import MemberAddIn, MemberOut, MeOut, OrgCreateIn, OrgOut, UserOut
+from credits_app.api.schemas import (
+    MemberAddIn,
+    MemberOut,
+    MeOut,
+    OrgCreateIn,
+    OrgMemberOut,
+    OrgMembersOut,
+    OrgOut,
+    RoleChangeIn,
+    UserOut,
+)
+from credits_app.auth.members import change_role, list_members, remove_member
 from credits_app.auth.organizations import (
     add_member_by_email,
     create_org_for_user,
@@ -33,3 +48,26 @@ def add_member(org_id: OrgId, body: MemberAddIn, user: CurrentUser) -> Response:
     """Owners and admins add an existing user by email as admin or member."""
     member_id, role = add_member_by_email(user.id, org_id, body.email, body.role)
     return respond(MemberOut(user_id=member_id, role=role.value), 201)
+
+
+@router.get("/orgs/{orgId}/members", response_model=OrgMembersOut)
+def members(org_id: OrgId, user: CurrentUser) -> Response:
+    """Everyone in the org with their role (members see it too; outsiders get 404)."""
+    items = [OrgMemberOut.of(member) for member in list_members(user.id, org_id)]
+    return respond(OrgMembersOut(items=items))
+
+
+@router.patch("/orgs/{orgId}/members/{userId}", response_model=OrgMemberOut)
+def change_member_role(
+    org_id: OrgId, member_id: MemberId, body: RoleChangeIn, user: CurrentUser
+) -> Response:
+    """Owners and admins change a role; only owners make or demote owners; never the last."""
+    return respond(OrgMemberOut.of(change_role(user.id, org_id, member_id, body.role)))
+
+
+@router.delete("/orgs/{orgId}/members/{userId}", status_code=204)
+def remove(org_id: OrgId, member_id: MemberId, user: CurrentUser) -> Response:
+    """Owners and admins remove a member; anyone removes themselves (leaves), but the last
+    owner cannot."""
+    remove_member(user.id, org_id, member_id)
+    return Response(status_code=204)

@@ -20,7 +20,7 @@ StrProp = rx.Var[str] | str
 BoolProp = rx.Var[bool] | bool
 EventCallback = Callable[..., Any]
 
-COLUMNS = ("Date", "Description", "Type", "Category", "Amount", "Balance")
+COLUMNS = ("Date", "Description", "Type", "Category", "Amount", "Balance", "Details")
 NUMERIC_COLUMNS = {"Amount", "Balance"}
 
 
@@ -32,6 +32,12 @@ class HistoryEvents(NamedTuple):
     on_clear_filters: EventCallback
     on_previous: EventCallback
     on_next: EventCallback
+    on_search: EventCallback
+    on_date_from: EventCallback
+    on_date_to: EventCallback
+    on_open_entry: EventCallback  # (entry id)
+    on_close_entry: EventCallback
+    on_export: EventCallback  # downloads the CSV of the current filters
 
 
 class HistoryFilters(NamedTuple):
@@ -41,16 +47,50 @@ class HistoryFilters(NamedTuple):
     category_value: StrProp
     type_options: list[tuple[str, str]]  # (value, label)
     category_options: list[tuple[str, str]]
+    search: StrProp
+    date_from: StrProp  # YYYY-MM-DD or ""
+    date_to: StrProp
 
 
 def credits_transaction_history(
-    view: rx.Var[Any], *, filters: HistoryFilters, events: HistoryEvents, loading: BoolProp
+    view: rx.Var[Any],
+    *,
+    filters: HistoryFilters,
+    events: HistoryEvents,
+    loading: BoolProp,
+    selected: rx.Var[Any],
+    drawer_open: BoolProp,
 ) -> rx.Component:
-    """Filters, the table (or an empty state) and the pager, from the `HistoryView`."""
+    """Filters, the table (or an empty state), the pager, and the detail drawer."""
     return card(
         card_header(
             "Transactions",
             "Every credit in and out of this wallet, newest first.",
+            rx.button(
+                rx.icon("download", size=styles.ICON_SIZE),
+                "Export CSV",
+                variant="soft",
+                color_scheme="gray",
+                on_click=events.on_export,
+                id="history-export",
+            ),
+        ),
+        rx.flex(
+            rx.debounce_input(
+                rx.input(
+                    rx.input.slot(rx.icon("search", size=styles.ICON_SIZE)),
+                    value=filters.search,
+                    on_change=events.on_search,
+                    placeholder="Search descriptions",
+                    aria_label="Search descriptions",
+                    id="history-search",
+                    min_width="200px",
+                    flex="1",
+                ),
+                debounce_timeout=350,
+            ),
+            _date("history-from", "From (UTC day)", filters.date_from, events.on_date_from),
+            _date("history-to", "To (UTC day)", filters.date_to, events.on_date_to),
             _filter(
                 "history-type-filter",
                 "Transaction type",
@@ -65,18 +105,109 @@ def credits_transaction_history(
                 filters.category_options,
                 events.on_category_change,
             ),
+            gap="8px",
+            wrap="wrap",
+            width="100%",
         ),
         rx.cond(
             loading,
             placeholder_lines(styles.SKELETON_ROWS),
             rx.cond(
                 view.rows.length() > 0,
-                rx.fragment(_table(view.rows), _compact_list(view.rows)),
+                rx.fragment(
+                    _table(view.rows, events.on_open_entry),
+                    _compact_list(view.rows, events.on_open_entry),
+                ),
                 _empty(view.filtered, events.on_clear_filters),
             ),
         ),
         _pager(view, events),
+        _drawer(selected, drawer_open, events.on_close_entry),
         id="history-card",
+    )
+
+
+def _date(element_id: str, name: str, value: StrProp, on_change: EventCallback) -> rx.Component:
+    return rx.input(
+        type="date",
+        value=value,
+        on_change=on_change,
+        aria_label=name,
+        title=name,
+        id=element_id,
+        width="auto",
+    )
+
+
+def _details_button(row: rx.Var[Any], on_open: EventCallback) -> rx.Component:
+    return rx.icon_button(
+        rx.icon("panel-right-open", size=styles.ICON_SIZE),
+        variant="ghost",
+        color_scheme="gray",
+        size="1",
+        aria_label="Details of entry #" + row.id,
+        on_click=on_open(row.id),
+        class_name="history-open",
+    )
+
+
+def _drawer(selected: rx.Var[Any], is_open: BoolProp, on_close: EventCallback) -> rx.Component:
+    """One entry in full: amount, time, and its metadata in words (model, tokens…)."""
+    return rx.drawer.root(
+        rx.drawer.overlay(z_index="40"),
+        rx.drawer.portal(
+            rx.drawer.content(
+                rx.vstack(
+                    rx.hstack(
+                        rx.drawer.title(selected.description, size="4"),
+                        rx.drawer.close(
+                            rx.icon_button(
+                                rx.icon("x", size=18),
+                                variant="ghost",
+                                color_scheme="gray",
+                                aria_label="Close details",
+                            )
+                        ),
+                        justify="between",
+                        align="start",
+                        width="100%",
+                    ),
+                    rx.drawer.description(
+                        selected.type_label,
+                        rx.cond(selected.category_label, " · " + selected.category_label, ""),
+                        size=styles.BODY_SIZE,
+                        **styles.CAPTION_STYLE,
+                    ),
+                    rx.text(selected.amount, size="6", weight="bold", **styles.NUMBER_STYLE),
+                    rx.text(
+                        local_time(selected.at, selected.at_utc),
+                        " · balance after ",
+                        selected.balance_after,
+                        size=styles.BODY_SIZE,
+                        **styles.CAPTION_STYLE,
+                    ),
+                    rx.divider(),
+                    rx.el.dl(
+                        rx.foreach(
+                            selected.details,
+                            lambda detail: rx.fragment(
+                                rx.el.dt(detail.label, **DETAIL_LABEL_STYLE),
+                                rx.el.dd(detail.value, **DETAIL_VALUE_STYLE),
+                            ),
+                        ),
+                        id="history-details",
+                        width="100%",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                id="history-drawer",
+                **DRAWER_STYLE,
+            ),
+        ),
+        direction="right",
+        open=is_open,
+        on_open_change=lambda is_open_now: on_close(),
     )
 
 
@@ -102,12 +233,12 @@ def _header_cell(title: str) -> rx.Component:
     return rx.table.column_header_cell(title, text_align=align, white_space="nowrap")
 
 
-def _table(rows: rx.Var[list[Any]]) -> rx.Component:
+def _table(rows: rx.Var[list[Any]], on_open: EventCallback) -> rx.Component:
     """The full table, for tablets and wider."""
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(*[_header_cell(title) for title in COLUMNS])),
-            rx.table.body(rx.foreach(rows, _row)),
+            rx.table.body(rx.foreach(rows, lambda row: _row(row, on_open))),
             variant="ghost",
             size="2",
             min_width=styles.HISTORY_TABLE_MIN_WIDTH,
@@ -118,10 +249,10 @@ def _table(rows: rx.Var[list[Any]]) -> rx.Component:
     )
 
 
-def _compact_list(rows: rx.Var[list[Any]]) -> rx.Component:
+def _compact_list(rows: rx.Var[list[Any]], on_open: EventCallback) -> rx.Component:
     """On phones: one line per entry, description and date left, signed amount right."""
     return rx.vstack(
-        rx.foreach(rows, _compact_row),
+        rx.foreach(rows, lambda row: _compact_row(row, on_open)),
         spacing="0",
         width="100%",
         display=styles.NARROW_ONLY,
@@ -129,7 +260,7 @@ def _compact_list(rows: rx.Var[list[Any]]) -> rx.Component:
     )
 
 
-def _compact_row(row: rx.Var[Any]) -> rx.Component:
+def _compact_row(row: rx.Var[Any], on_open: EventCallback) -> rx.Component:
     return rx.hstack(
         rx.vstack(
             rx.text(row.description, size=styles.BODY_SIZE, weight="medium"),
@@ -144,11 +275,15 @@ def _compact_row(row: rx.Var[Any]) -> rx.Component:
             spacing="1",
             min_width="0",
         ),
-        rx.vstack(
-            _amount_text(row),
-            rx.text(row.balance_after, size=styles.SMALL_SIZE, **styles.CAPTION_STYLE),
-            spacing="1",
-            align="end",
+        rx.hstack(
+            rx.vstack(
+                _amount_text(row),
+                rx.text(row.balance_after, size=styles.SMALL_SIZE, **styles.CAPTION_STYLE),
+                spacing="1",
+                align="end",
+            ),
+            _details_button(row, on_open),
+            align="center",
         ),
         justify="between",
         align="start",
@@ -170,7 +305,7 @@ def _amount_text(row: rx.Var[Any]) -> rx.Component:
     )
 
 
-def _row(row: rx.Var[Any]) -> rx.Component:
+def _row(row: rx.Var[Any], on_open: EventCallback) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
@@ -213,6 +348,7 @@ def _row(row: rx.Var[Any]) -> rx.Component:
             ),
             text_align="right",
         ),
+        rx.table.cell(_details_button(row, on_open), text_align="center"),
         class_name="history-row",
         custom_attrs={"data-type": row.type},
         align="center",
@@ -273,3 +409,18 @@ def _pager(view: rx.Var[Any], events: HistoryEvents) -> rx.Component:
 
 
 TABLE_WRAPPER_STYLE: dict[str, Any] = {"width": "100%", "overflow_x": "auto"}
+
+DRAWER_STYLE: dict[str, Any] = {
+    "padding": "20px",
+    "width": ["100%", "400px"],
+    "height": "100%",
+    "background": styles.SURFACE_BACKGROUND,
+    "z_index": "50",
+    "overflow_y": "auto",
+}
+DETAIL_LABEL_STYLE: dict[str, Any] = {"color": styles.MUTED_TEXT_COLOR, "font_size": "12px"}
+DETAIL_VALUE_STYLE: dict[str, Any] = {
+    "margin": "0 0 10px 0",
+    "overflow_wrap": "anywhere",
+    "font_variant_numeric": "tabular-nums",
+}

@@ -1,0 +1,1 @@
+"""Account page pieces: profile, password, sessions, API tokens."""

@@ -1,0 +1,1 @@
+"""Organization UI pieces: members list, invite form, create-org dialog."""
