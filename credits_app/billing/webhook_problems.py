@@ -35,10 +35,12 @@ class WebhookProblem(Exception):
         *,
         event_id: str | None = None,
         event_type: str | None = None,
+        outcome: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.outcome = outcome or f"problem: {code}"  # what the webhook answers with
         self.event_id = event_id  # when the event's own id (and type) could be read
         self.event_type = event_type
 
@@ -59,8 +61,9 @@ def record_problem(payload: bytes, problem: WebhookProblem) -> str:
     """Write the problem (and, for a usable event id and type, the event as handled, so a
     redelivery is a duplicate) in one transaction; returns the outcome to answer with."""
     event_id, event_type = problem.event_id, problem.event_type
-    outcome = f"problem: {problem.code}"
-    logger.warning("Stripe webhook problem %s (event %s): %s", problem.code, event_id, problem)
+    outcome = problem.outcome
+    # The message itself is in the table (`webhooks problems`); the log line says where to look.
+    logger.warning("Stripe webhook problem %s recorded (event %s)", problem.code, event_id)
     row = StripeWebhookProblem(
         event_id=event_id,
         event_type=event_type,

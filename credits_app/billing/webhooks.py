@@ -146,8 +146,14 @@ def _dispatch(event: StripeEventBody) -> str:
     except WebhookProblem as problem:
         problem.event_id, problem.event_type = event.id, event.type
         raise
-    except PurchaseMismatch as error:
-        return f"rejected: {error.code}"
+    except PurchaseMismatch as error:  # logged at error level by fulfillment, recorded here
+        raise WebhookProblem(
+            error.code,
+            error.message,
+            event_id=event.id,
+            event_type=event.type,
+            outcome=f"rejected: {error.code}",
+        ) from None
     except stripe.InvalidRequestError as error:
         if error.http_status == 404:  # Stripe does not know it: no retry will change that
             message = f"Stripe: {error.user_message}"

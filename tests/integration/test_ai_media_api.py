@@ -447,3 +447,21 @@ def test_above_the_per_user_cap_a_request_is_429_with_retry_after(
     other = ai_api.register("patient-neighbour")  # the cap is per user
     fund_user(other, "10")
     assert ai_api.http.post(TTS, json={"text": "Hi"}, headers=other.headers).status_code == 200
+
+
+def test_org_ids_are_plain_integers_in_media_bodies_and_ascii_digits_in_the_upload_form(
+    ai_api: ApiClient, fake_openai: FakeOpenAIServer
+) -> None:
+    """Issue 11, finding 4: `"orgId": true` meant org 1, and the form's "\u0663" (Arabic-Indic
+    three) passed `str.isdigit`, so it named org 3."""
+    user = ai_api.register("loose")
+    fund_user(user, "10")
+    for path, body in ((IMAGE, {"prompt": "x"}), (TTS, {"text": "hello"})):
+        for org_id in (True, "1", 1.0):
+            refused = ai_api.http.post(path, json=body | {"orgId": org_id}, headers=user.headers)
+            assert_error(refused, 422, "validation_error")
+    for org_id in ("\u0663", "\uff11", "1_0", "+1", " 1"):
+        refused = upload(ai_api, user, wav_of(1), orgId=org_id)
+        assert_error(refused, 400, "invalid_argument")
+    assert fake_openai.requests == []
+    assert_nothing_charged(ai_api, user, Decimal(10))

@@ -235,8 +235,11 @@ def test_amount_mismatch_is_rejected_not_credited_and_logged(
     event = complete(session_id)
     fake_stripe.override_session(session_id, amount_total=1)  # Stripe charged 1 cent
 
-    assert outcome(api, signed(COMPLETED, event)) == "rejected: purchase_mismatch"
+    delivery = signed(COMPLETED, event)
+    assert outcome(api, delivery) == "rejected: purchase_mismatch"
 
+    # A permanent problem for an operator: listed with the other webhook problems.
+    assert problems_with("purchase_mismatch", event_id=delivery.event_id) == 1
     purchase = purchase_for(session_id)
     assert purchase.status == "pending"
     assert ledger_totals(WalletOwner.user(buyer.id)).entry_count == 0

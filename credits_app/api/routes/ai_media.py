@@ -189,6 +189,12 @@ def _too_large() -> HTTPException:
 def _org_id(value: object) -> int | None:
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.isdigit() and 1 <= int(value) <= ORG_ID_MAX:
+    # isascii too: str.isdigit is also true for "\u0663" or "\uff11", which int() reads as 3, 1.
+    if (
+        isinstance(value, str)
+        and value.isascii()
+        and value.isdigit()
+        and 1 <= int(value) <= ORG_ID_MAX
+    ):
         return int(value)
     raise InvalidArgument(f"orgId must be a whole number from 1 to {ORG_ID_MAX}.", field="orgId")
