@@ -47,6 +47,7 @@ def settings_view() -> rx.Component:
                     checked=S.email_enabled,
                     on_change=S.set_email_enabled,
                     id="settings-email-enabled",
+                    aria_label="Email me alerts",
                 ),
                 rx.text("Email me alerts", size=styles.BODY_SIZE),
                 align="center",

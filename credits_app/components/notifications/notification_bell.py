@@ -24,23 +24,28 @@ def notification_bell(
     """The bell button and its popover panel."""
     return rx.popover.root(
         rx.popover.trigger(
-            rx.box(
-                rx.icon_button(
-                    rx.icon("bell", size=styles.ICON_SIZE),
-                    variant="ghost",
-                    color_scheme="gray",
-                    aria_label=label,
-                    id="notification-bell",
-                ),
+            # The trigger is the button itself: Radix puts aria-expanded/-controls on it.
+            rx.icon_button(
+                rx.icon("bell", size=styles.ICON_SIZE),
                 rx.cond(
                     badge != "",
-                    rx.box(badge, id="notification-badge", **styles.NOTIFICATION_BADGE_STYLE),
+                    rx.box(
+                        badge,
+                        id="notification-badge",
+                        aria_hidden="true",
+                        **styles.NOTIFICATION_BADGE_STYLE,
+                    ),
                 ),
+                variant="ghost",
+                color_scheme="gray",
+                aria_label=label,
+                id="notification-bell",
                 position="relative",
             ),
         ),
         rx.popover.content(
             _panel(rows, on_read, on_read_all),
+            aria_label="Notifications",
             **styles.NOTIFICATION_PANEL_STYLE,
         ),
         on_open_change=lambda _open: on_open,
