@@ -54,6 +54,10 @@ bench: $(VENV)/.installed-dev  ## Ledger throughput vs pgbench (needs a local Po
 bench-webhooks: $(VENV)/.installed-dev  ## Webhook fulfillment throughput, 5x duplicate deliveries (needs a local Postgres)
 	$(PY) bench/webhook_bench.py
 
+.PHONY: bench-jobs
+bench-jobs: $(VENV)/.installed-dev  ## Jobs/s through the worker and the outbox/alert cost on a deduction (needs a local Postgres)
+	$(PY) bench/jobs_bench.py
+
 .PHONY: bench-ai
 bench-ai: $(VENV)/.installed-dev  ## Latency the credit path adds to chat, image, TTS and STT, Postgres + SQLite
 	$(PY) bench/ai_chat_bench.py

@@ -461,3 +461,58 @@ ASSISTANT_SUGGESTION_STYLE: dict[str, Any] = {
     "padding_y": "6px",
     "text_align": "left",
 }
+
+# --- Notifications bell and the Settings tab ---------------------------------------------------
+
+NOTIFICATION_BADGE_STYLE: dict[str, Any] = {
+    "position": "absolute",
+    "top": "-4px",
+    "right": "-6px",
+    "min_width": "18px",
+    "height": "18px",
+    "padding": "0 5px",
+    "border_radius": "9px",
+    "background": rx.color(CRITICAL_COLOR, 9),
+    "color": "white",
+    "font_size": "11px",
+    "font_weight": "700",
+    "line_height": "18px",
+    "text_align": "center",
+    "pointer_events": "none",
+}
+
+NOTIFICATION_PANEL_STYLE: dict[str, Any] = {
+    "width": "min(380px, calc(100vw - 24px))",
+    "max_height": "min(480px, 70vh)",
+    "overflow_y": "auto",
+    "padding": "12px",
+}
+
+NOTIFICATION_ROW_STYLE: dict[str, Any] = {
+    "display": "block",
+    "width": "100%",
+    "padding": "8px",
+    "border_radius": BORDER_RADIUS,
+    "_hover": {"background": HOVER_BACKGROUND},
+}
+
+NOTIFICATION_DOT_STYLE: dict[str, Any] = {
+    "width": "8px",
+    "height": "8px",
+    "border_radius": "4px",
+    "margin_top": "6px",
+    "flex_shrink": "0",
+}
+
+WEBHOOK_ROW_STYLE: dict[str, Any] = {
+    "padding": "10px 12px",
+    "border": f"1px solid {BORDER_COLOR}",
+    "border_radius": BORDER_RADIUS,
+}
+
+# The dot before a notification: how urgent it is.
+NOTIFICATION_SEVERITY_COLORS = {
+    "danger": rx.color(CRITICAL_COLOR, 9),
+    "warning": rx.color(LOW_COLOR, 9),
+    "info": rx.color(ACCENT_COLOR, 9),
+}

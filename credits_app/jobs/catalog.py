@@ -11,6 +11,7 @@ from credits_app.jobs import maintenance
 from credits_app.jobs.registry import Registry, RetryPolicy
 from credits_app.notifications.delivery import deliver_webhook
 from credits_app.notifications.email import send_alert_email
+from credits_app.notifications.expiring import scan_expiring_lots
 from credits_app.notifications.policies import (
     DELIVER_WEBHOOK,
     EMAIL_RETRY,
@@ -22,6 +23,7 @@ from credits_app.settings import get_settings
 RELEASE_EXPIRED_HOLDS = "holds.release_expired"
 EXPIRE_LOTS = "lots.expire_due"
 PRUNE_JOBS = "jobs.prune"
+SCAN_EXPIRING = "notifications.expiring_scan"
 
 
 def default_registry() -> Registry:
@@ -31,6 +33,7 @@ def default_registry() -> Registry:
     registry.register(RELEASE_EXPIRED_HOLDS, maintenance.release_expired_holds_everywhere, upkeep)
     registry.register(EXPIRE_LOTS, lambda _job: sweep_expired_lots(), upkeep)
     registry.register(PRUNE_JOBS, maintenance.prune_finished_jobs, upkeep)
+    registry.register(SCAN_EXPIRING, scan_expiring_lots, upkeep)
     registry.register(DELIVER_WEBHOOK, deliver_webhook, WEBHOOK_RETRY)
     registry.register(SEND_EMAIL, send_alert_email, EMAIL_RETRY)
     registry.every(
@@ -43,4 +46,6 @@ def default_registry() -> Registry:
         EXPIRE_LOTS, EXPIRE_LOTS, lambda: timedelta(seconds=get_settings().expiry_sweep_seconds)
     )
     registry.every(PRUNE_JOBS, PRUNE_JOBS, lambda: timedelta(hours=1))
+    # credits.expiring, 7 days ahead, once per lot (the event's dedupe key is the lot).
+    registry.every(SCAN_EXPIRING, SCAN_EXPIRING, lambda: timedelta(hours=1))
     return registry

@@ -1,4 +1,4 @@
-"""The credits page itself: which tab is open (Usage, History or Purchase), kept in the URL.
+"""The credits page itself: which tab is open (Usage, History, Purchase or Settings), in the URL.
 
 The tab can be chosen by URL (`?tab=purchase`, which the sidebar's Billing link uses), by the
 tabs themselves, or by a "Buy credits" button. Choosing one pushes `?tab=…` onto the browser's
@@ -10,7 +10,7 @@ import json
 
 import reflex as rx
 
-TABS = ("usage", "history", "purchase")
+TABS = ("usage", "history", "purchase", "settings")
 DEFAULT_TAB = "usage"
 
 

@@ -14,6 +14,7 @@ from credits_app.credits.owners import WalletOwner
 from credits_app.credits.wallet_settings import BalanceOverview, get_balance_overview
 from credits_app.settings import get_settings
 from credits_app.state.history_state import HistoryState
+from credits_app.state.notification_state import NotificationState
 from credits_app.state.overview_presenters import OverviewView, overview_view
 from credits_app.state.service_calls import call_service
 from credits_app.state.usage_state import UsageState
@@ -58,7 +59,12 @@ class WalletOverviewState(rx.State):
         self.loaded_for = context.key
         # Money moved since the last look (spending elsewhere, an AI charge): the chart and
         # the history on screen would now contradict the balance, so they follow it.
-        return [UsageState.refresh, HistoryState.refresh_first_page] if moved else None
+        # An alert may have come with the move: the bell follows too.
+        return (
+            [UsageState.refresh, HistoryState.refresh_first_page, NotificationState.refresh]
+            if moved
+            else None
+        )
 
 
 def _read_overview(owner: WalletOwner) -> OverviewView:

@@ -1,4 +1,5 @@
-"""A whole credits page body: heading, overview, and the Usage / History / Purchase tabs."""
+"""A whole credits page body: heading, overview, and the Usage / History / Purchase / Settings
+tabs."""
 
 import reflex as rx
 
@@ -14,6 +15,7 @@ from credits_app.views.credits_overview import credits_heading, credits_overview
 from credits_app.views.history_view import history_view
 from credits_app.views.not_found import not_found_view
 from credits_app.views.purchase_view import purchase_view
+from credits_app.views.settings_view import settings_view
 from credits_app.views.usage_view import usage_view
 
 # After the template's session and context events: checkout return first, so the figures
@@ -49,11 +51,13 @@ def _tabs() -> rx.Component:
             _trigger("usage", "Usage", "chart-column"),
             _trigger("history", "History", "receipt-text"),
             _trigger("purchase", "Purchase", "shopping-cart"),
+            _trigger("settings", "Settings", "settings"),
             size="2",
         ),
         rx.tabs.content(usage_view(), value="usage", padding_top="20px"),
         rx.tabs.content(history_view(), value="history", padding_top="20px"),
         rx.tabs.content(purchase_view(), value="purchase", padding_top="20px"),
+        rx.tabs.content(settings_view(), value="settings", padding_top="20px"),
         value=CreditsPageState.tab,
         on_change=CreditsPageState.set_tab,
         width="100%",

@@ -13,6 +13,7 @@ from credits_app.state.credits_page_state import CreditsPageState
 from credits_app.state.members_state import CreateOrgState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.views.balance_header import header_balance
+from credits_app.views.notification_view import notification_center
 from credits_app.views.session_script import session_call
 
 LOGOUT_SCRIPT = session_call("logout()")
@@ -29,6 +30,7 @@ def top_bar() -> rx.Component:
                 spacing="3",
             ),
             rx.hstack(
+                notification_center(),
                 header_balance(),
                 rx.color_mode.button(
                     size="2",

@@ -94,6 +94,16 @@ def dark_mode(page: Page) -> None:
     expect(page.locator("html.dark")).to_have_count(1)
 
 
+def open_settings(page: Page) -> None:
+    page.locator("#tab-settings").click()
+    expect(page.locator("#settings-save")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def open_notifications(page: Page) -> None:
+    page.locator("#notification-bell").click()
+    expect(page.locator("#notifications-read-all")).to_be_visible()
+
+
 STEPS: dict[str, Callable[[Page], None]] = {
     "usage": lambda page: None,
     "history": open_history,
@@ -102,6 +112,8 @@ STEPS: dict[str, Callable[[Page], None]] = {
     "assistant": open_assistant,
     "org switcher": open_org_switcher,
     "dark mode": dark_mode,
+    "settings": open_settings,
+    "notifications": open_notifications,
 }
 
 

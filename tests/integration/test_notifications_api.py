@@ -124,3 +124,12 @@ def test_email_settings_can_be_read_and_changed(api: ApiClient) -> None:
         404,
         "invalid_unsubscribe_token",
     )
+
+
+def test_ids_in_paths_are_plain_ascii_digits(api: ApiClient) -> None:
+    user = api.register()
+    for path in ("/api/notifications/0_1/read", "/api/notifications/+1/read"):
+        assert_error(api.http.post(path, headers=user.headers), 422, "validation_error")
+    assert_error(
+        api.http.delete("/api/webhook-endpoints/0_1", headers=user.headers), 422, "validation_error"
+    )

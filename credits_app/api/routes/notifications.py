@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Path, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from credits_app.api.deps import CurrentUser
+from credits_app.api.deps import AsciiInteger, CurrentUser
 from credits_app.api.encoding import respond
 from credits_app.api.notification_schemas import (
     EmailSettingsIn,
@@ -19,10 +19,11 @@ router = api_router("notifications")
 
 Limit = Annotated[
     int,
+    AsciiInteger,
     Query(description="Page size, 1 to 100", json_schema_extra={"minimum": 1, "maximum": 100}),
 ]
 Cursor = Annotated[str | None, Query(max_length=40, description="nextCursor of the last page")]
-NotificationId = Annotated[int, Path(alias="notificationId", ge=1, le=2**63 - 1)]
+NotificationId = Annotated[int, AsciiInteger, Path(alias="notificationId", ge=1, le=2**63 - 1)]
 
 
 @router.get("/notifications", response_model=NotificationsOut)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Path, Response
 
-from credits_app.api.deps import CurrentUser, OrgManager
+from credits_app.api.deps import AsciiInteger, CurrentUser, OrgManager
 from credits_app.api.encoding import respond
 from credits_app.api.notification_schemas import (
     CreatedEndpointOut,
@@ -19,7 +19,7 @@ from credits_app.credits.owners import WalletOwner
 from credits_app.notifications import endpoints
 
 router = api_router("webhook endpoints")
-EndpointId = Annotated[int, Path(alias="endpointId", ge=1, le=2**31 - 1)]
+EndpointId = Annotated[int, AsciiInteger, Path(alias="endpointId", ge=1, le=2**31 - 1)]
 
 
 @router.post("/webhook-endpoints", status_code=201, response_model=CreatedEndpointOut)

@@ -1,0 +1,1 @@
+"""Stateless notification UI: the bell with its panel."""

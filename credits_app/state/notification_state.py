@@ -1,0 +1,80 @@
+"""The bell: the signed-in user's unread count and latest notifications, kept fresh.
+
+Read on mount, then on the same interval as the header balance, and at once whenever the
+balance on screen moved (`WalletOverviewState` triggers `refresh`), so an alert caused by a
+spend in this browser shows up immediately and one caused elsewhere within the interval.
+"""
+
+import contextlib
+
+import reflex as rx
+
+from credits_app.clock import utcnow
+from credits_app.credits.errors import CreditsError
+from credits_app.notifications import inbox
+from credits_app.settings import get_settings
+from credits_app.state.auth_state import AuthState
+from credits_app.state.notification_presenters import NotificationRow, badge_text, notification_row
+from credits_app.state.service_calls import call_service
+
+PANEL_SIZE = 20
+
+
+class NotificationState(rx.State):
+    """What the bell shows."""
+
+    rows: list[NotificationRow] = []
+    unread_count: int = 0
+    loaded: bool = False
+    refresh_interval_ms: int = get_settings().balance_refresh_seconds * 1000
+
+    @rx.var
+    def badge(self) -> str:
+        """The count on the bell ("" hides the badge)."""
+        return badge_text(self.unread_count)
+
+    @rx.var
+    def bell_label(self) -> str:
+        """What a screen reader says for the bell."""
+        count = self.unread_count
+        return f"Notifications, {count} unread" if count else "Notifications"
+
+    @rx.event
+    async def refresh(self) -> rx.event.EventSpec | None:
+        """Re-read the latest notifications (nothing before the session is known)."""
+        auth = await self.get_state(AuthState)
+        if not auth.user_id:
+            return None
+        try:
+            page = await call_service(inbox.list_notifications, auth.user_id, limit=PANEL_SIZE)
+        except CreditsError as error:
+            return rx.toast.error(error.message)
+        slugs = {org["id"]: org["slug"] for org in auth.orgs}
+        now = utcnow()
+        self.rows = [notification_row(item, now, slugs) for item in page.items]
+        self.unread_count = page.unread_count
+        self.loaded = True
+        return None
+
+    @rx.event
+    async def tick(self, _now: str = "") -> rx.event.EventSpec | None:
+        """The timer fired."""
+        return await self.refresh()
+
+    @rx.event
+    async def mark_read(self, notification_id: int) -> rx.event.EventSpec | None:
+        """A row was opened: it is read now."""
+        auth = await self.get_state(AuthState)
+        if auth.user_id:
+            # Gone meanwhile (or another user's): the refresh below shows the truth.
+            with contextlib.suppress(CreditsError):
+                await call_service(inbox.mark_read, auth.user_id, notification_id)
+        return await self.refresh()
+
+    @rx.event
+    async def mark_all_read(self) -> rx.event.EventSpec | None:
+        """Clear the badge."""
+        auth = await self.get_state(AuthState)
+        if auth.user_id:
+            await call_service(inbox.mark_all_read, auth.user_id)
+        return await self.refresh()
