@@ -36,27 +36,7 @@ def assistant_composer(b: AssistantBindings) -> rx.Component:
             **MODE_SWITCH_STYLE,
         ),
         rx.hstack(
-            rx.upload.root(
-                rx.tooltip(
-                    rx.icon_button(
-                        rx.icon("mic", size=18),
-                        type="button",
-                        variant="soft",
-                        color_scheme="gray",
-                        size="3",
-                        disabled=b.sending,
-                        aria_label="Voice input: upload a recording",
-                    ),
-                    content="Voice input: upload a recording (charged per minute)",
-                ),
-                id=b.upload_id,
-                accept=AUDIO_TYPES,
-                max_files=1,
-                multiple=False,
-                no_drag=True,
-                disabled=b.sending,
-                on_drop=b.actions.upload,
-            ),
+            _voice_upload(b),
             rx.text_area(
                 name=MESSAGE_FIELD,
                 placeholder=rx.cond(image_mode, "Describe an image…", "Message 2Bot…"),
@@ -101,3 +81,39 @@ def assistant_composer(b: AssistantBindings) -> rx.Component:
         id="assistant-form",
         **styles.ASSISTANT_COMPOSER_STYLE,
     )
+
+
+def _voice_upload(b: AssistantBindings) -> rx.Component:
+    """The microphone's dropzone; its hidden file input gets the button's name (axe: label)."""
+    zone = rx.upload.root(
+        rx.tooltip(
+            rx.icon_button(
+                rx.icon("mic", size=18),
+                type="button",
+                variant="soft",
+                color_scheme="gray",
+                size="3",
+                disabled=b.sending,
+                aria_label="Voice input: upload a recording",
+            ),
+            content="Voice input: upload a recording (charged per minute)",
+        ),
+        id=b.upload_id,
+        accept=AUDIO_TYPES,
+        max_files=1,
+        multiple=False,
+        no_drag=True,
+        disabled=b.sending,
+        on_drop=b.actions.upload,
+    )
+    _name_file_input(zone, "Voice input: upload a recording")
+    return zone
+
+
+def _name_file_input(component: rx.Component, name: str) -> None:
+    """Reflex renders the dropzone's <input type=file> without a label; give it an aria-label."""
+    for child in component.children:
+        if child.tag == "input":
+            child.custom_attrs["aria-label"] = name
+            return
+        _name_file_input(child, name)
