@@ -19,6 +19,7 @@ from credits_app.api.routes import (
     purchases,
     stripe_simulator,
     stripe_webhook,
+    transfers,
     webhook_endpoints,
 )
 
@@ -34,7 +35,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     routers = [health, auth, orgs, packages, credits, purchases, ai_chat, ai_media, internal]
-    routers += [notifications, webhook_endpoints]
+    routers += [notifications, webhook_endpoints, transfers]
     for module in (*routers, stripe_webhook, stripe_simulator, docs):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(metrics.router)

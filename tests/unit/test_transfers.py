@@ -89,7 +89,7 @@ def test_transfer_moves_lots_with_their_expiry_priority_and_cost_basis() -> None
 
 
 def test_both_entries_carry_the_transfer_id_and_the_counterparty() -> None:
-    sender_id, sender_email, sender = person()
+    sender_id, _sender_email, sender = person()
     _, email, receiver = person("receiver")
     credits.grant(sender, 10, description="grant")
     result = transfer(sender_id, sender, to_email(email), 3, note="lunch")
