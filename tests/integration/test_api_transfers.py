@@ -254,3 +254,24 @@ def test_new_endpoints_are_in_openapi(api: ApiClient) -> None:
         "/api/internal/credits/refund",
     ):
         assert "post" in paths[path] and "201" in paths[path]["post"]["responses"], path
+
+
+@pytest.mark.parametrize("kind", ["transfers", "refund"])
+def test_outsiders_get_the_same_404_as_for_an_org_that_does_not_exist(
+    api: ApiClient, kind: str
+) -> None:
+    owner, outsider = api.register("owner"), api.register("outsider")
+    org = api.create_org(owner)["id"]
+    fund_org(org, "5")
+    entry = marketplace_spend(api, {"type": "org", "id": org}, "1")
+
+    def call(org_id: int) -> httpx.Response:
+        if kind == "transfers":
+            body = {"to": {"type": "user", "id": outsider.id}, "amount": "1"}
+            return send(api, outsider, body, org=org_id)
+        return refund(api, outsider, entry, {}, org=org_id)
+
+    real, missing = call(org), call(2**31 - 1)
+    assert_error(real, 404, "org_not_found")
+    assert (real.status_code, real.content) == (missing.status_code, missing.content)
+    assert api.balance(owner, org) == 4
