@@ -656,3 +656,66 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = _timestamp_column()
     last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class CreditTransfer(SQLModel, table=True):
+    """One transfer between two wallets: its `transfer_out` and `transfer_in` entries share its
+    id (`transferId`); the idempotency key is the sender wallet's, one for the pair."""
+
+    __tablename__ = "credit_transfers"
+    __table_args__ = (
+        UniqueConstraint("from_wallet_id", "idempotency_key", name="uq_credit_transfers_from_key"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("from_wallet_id <> to_wallet_id", name="not_self"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    from_wallet_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("wallets.id", ondelete="RESTRICT"), nullable=False)
+    )
+    to_wallet_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("wallets.id", ondelete="RESTRICT"), nullable=False, index=True
+        )
+    )
+    amount: int = Field(sa_type=BigInteger, nullable=False)
+    # Filled in the same transaction, right after the two entries are appended.
+    out_entry_id: int | None = Field(
+        default=None,
+        sa_column=Column(BigId, ForeignKey("ledger_entries.id", ondelete="RESTRICT")),
+    )
+    in_entry_id: int | None = Field(
+        default=None,
+        sa_column=Column(BigId, ForeignKey("ledger_entries.id", ondelete="RESTRICT")),
+    )
+    actor_user_id: int | None = Field(default=None)  # None: an operator (CLI)
+    operator: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=500)
+    idempotency_key: str | None = Field(default=None, max_length=255)
+    request_hash: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _timestamp_column()
+
+
+class SpendRefundPart(SQLModel, table=True):
+    """Units of one lot a `usage` entry took that one `refund` entry gave back (lot_id NULL: the
+    part of a spend from before lots existed). Their sum per usage entry never exceeds it."""
+
+    __tablename__ = "spend_refund_parts"
+    __table_args__ = (CheckConstraint("units > 0", name="units_positive"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    usage_entry_id: int = Field(
+        sa_column=Column(
+            BigId, ForeignKey("ledger_entries.id", ondelete="RESTRICT"), nullable=False, index=True
+        )
+    )
+    refund_entry_id: int = Field(
+        sa_column=Column(
+            BigId, ForeignKey("ledger_entries.id", ondelete="RESTRICT"), nullable=False
+        )
+    )
+    lot_id: int | None = Field(
+        default=None,
+        sa_column=Column(BigId, ForeignKey("credit_lots.id", ondelete="RESTRICT"), nullable=True),
+    )
+    units: int = Field(sa_type=BigInteger, nullable=False)

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Per-user caps per rolling hour, counted from the database (429 rate_limited beyond them).
     org_creations_per_hour: int = Field(default=10, ge=1)
     pending_purchases_per_hour: int = Field(default=20, ge=1)
+    # Self-service refunds of marketplace spends (credits/spend_refunds.py), days after the spend.
+    refund_window_days: int = Field(default=14, ge=0)
 
     # Background jobs (DESIGN §8): the embedded default runs the worker inside the app process;
     # set JOBS_WORKER_IN_APP=false where `python -m credits_app worker` runs it on its own.

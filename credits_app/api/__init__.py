@@ -21,6 +21,7 @@ from credits_app.api.routes import (
     purchases,
     stripe_simulator,
     stripe_webhook,
+    transfers,
     webhook_endpoints,
 )
 
@@ -36,7 +37,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     routers = [health, auth, orgs, packages, credits, purchases, ai_chat, ai_media, internal]
-    routers += [notifications, webhook_endpoints, history_export, account]
+    routers += [notifications, webhook_endpoints, history_export, account, transfers]
     for module in (*routers, stripe_webhook, stripe_simulator, docs):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(metrics.router)

@@ -353,6 +353,9 @@ class HistoryItemOut(Body):
     description: str
     metadata: dict[str, Any]
     created_at: datetime
+    # What a self-service refund can still return and until when; null where none is possible.
+    refundable_amount: Credits | None = None
+    refundable_until: datetime | None = None
 
     @classmethod
     def of(cls, item: HistoryItem) -> "HistoryItemOut":
@@ -365,6 +368,8 @@ class HistoryItemOut(Body):
             description=item.description,
             metadata=item.metadata,
             created_at=item.created_at,
+            refundable_amount=item.refundable_amount,
+            refundable_until=item.refundable_until,
         )
 
 

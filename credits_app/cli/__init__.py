@@ -16,6 +16,7 @@ from credits_app.cli import (
     maintenance,
     packages,
     serve,
+    transfers,
     wallets,
     webhooks,
 )
@@ -57,6 +58,8 @@ signed_amounts = {"ignore_unknown_options": True}
 app.command(context_settings=signed_amounts)(wallets.grant)
 app.command(context_settings=signed_amounts)(wallets.adjust)
 app.command()(wallets.balance)
+app.command()(transfers.transfer)
+app.command()(transfers.refund)
 app.command("export-history")(export.export_history)
 app.command()(serve.serve)
 app.add_typer(packages.app, name="packages")

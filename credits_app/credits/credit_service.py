@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from credits_app.clock import as_utc, utcnow
+from credits_app.credits import spend_refunds
 from credits_app.credits.amounts import AmountInput, parse_credits, units_to_credits
 from credits_app.credits.categories import (
     CreditUsageCategory,
@@ -91,6 +92,9 @@ class HistoryItem:
     description: str
     metadata: dict[str, Any]
     created_at: datetime
+    # Set where a self-service refund is possible (credits/spend_refunds.py).
+    refundable_amount: Decimal | None = None
+    refundable_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +260,8 @@ def get_history(
     with unit_of_work(session) as db:
         wallet = require_wallet(db, owner)
         rows = db.execute(query.where(entries.c.wallet_id == wallet.id).limit(limit + 1)).all()
-    items = [_history_item(row) for row in rows[:limit]]
+        refundable = spend_refunds.refundable_items(db, rows[:limit])
+    items = [_history_item(row, refundable.get(row.id)) for row in rows[:limit]]
     has_more = len(rows) > limit
     next_cursor = encode_cursor(items[-1].created_at, items[-1].id) if has_more else None
     return HistoryPage(items=items, next_cursor=next_cursor)
@@ -329,7 +334,7 @@ def _result(posted: PostedEntry) -> CreditResult:
     )
 
 
-def _history_item(row: Any) -> HistoryItem:
+def _history_item(row: Any, refundable: spend_refunds.Refundable | None = None) -> HistoryItem:
     return HistoryItem(
         id=row.id,
         type=row.type,
@@ -339,4 +344,6 @@ def _history_item(row: Any) -> HistoryItem:
         description=row.description,
         metadata=dict(row.metadata),
         created_at=as_utc(row.created_at),
+        refundable_amount=refundable.amount if refundable else None,
+        refundable_until=refundable.until if refundable else None,
     )

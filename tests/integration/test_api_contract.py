@@ -58,6 +58,8 @@ HISTORY_ITEM_KEYS = {
     "description",
     "metadata",
     "createdAt",
+    "refundableAmount",
+    "refundableUntil",
 }
 USAGE_KEYS = {"days", "totalUsed", "byCategory", "daily", "ai"}
 CATEGORIES = {"ai_usage", "marketplace", "premium_feature", "subscription", "transfer", "other"}
@@ -467,7 +469,10 @@ def test_history_items_have_the_contract_keys_and_values(api: ApiClient) -> None
     assert body["nextCursor"] is None
     assert all(set(item) == HISTORY_ITEM_KEYS for item in body["items"])
     spend, grant = body["items"]
-    assert {k: spend[k] for k in HISTORY_ITEM_KEYS - {"id", "createdAt"}} == {
+    assert spend["refundableAmount"] == D("2.5") and spend["refundableUntil"]
+    assert grant["refundableAmount"] is None and grant["refundableUntil"] is None
+    ignored = {"id", "createdAt", "refundableAmount", "refundableUntil"}
+    assert {k: spend[k] for k in HISTORY_ITEM_KEYS - ignored} == {
         "type": "usage",
         "category": "marketplace",
         "amount": D("-2.5"),
