@@ -26,6 +26,7 @@ from credits_app.credits.spend_refunds import (
     refund_for_service,
     refund_own_spend,
 )
+from credits_app.notifications.inbox import list_notifications
 from tests.conftest import make_org, make_user
 from tests.support.lots import assert_lots_match_ledger
 
@@ -191,3 +192,11 @@ def test_bad_refund_amounts_are_refused(user: tuple[int, WalletOwner], amount: s
     with pytest.raises(InvalidAmount):
         refund_own_spend(user_id, owner, entry, amount)
     assert credits.balance(owner) == 5
+
+
+def test_a_refund_notifies_the_wallet_owner(user: tuple[int, WalletOwner]) -> None:
+    user_id, owner = user
+    credits.grant(owner, 10, description="grant")
+    entry = spend(owner, 4)
+    refund_own_spend(user_id, owner, entry, 1)
+    assert "refund.created" in [item.kind for item in list_notifications(user_id).items]

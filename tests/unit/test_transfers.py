@@ -28,6 +28,7 @@ from credits_app.credits.transfers import (
 )
 from credits_app.credits.wallet_service import lots
 from credits_app.db import unit_of_work
+from credits_app.notifications.inbox import list_notifications
 from tests.conftest import make_org, make_user
 from tests.support.lots import assert_lots_match_ledger
 
@@ -214,3 +215,14 @@ def test_an_operator_transfer_records_the_operator() -> None:
     credits.grant(sender, 3, description="grant")
     transfer(None, sender, to_email(email), 3, operator="ops-anna", note="move")
     assert credits.get_history(receiver).items[0].metadata["operator"] == "ops-anna"
+
+
+def test_a_transfer_notifies_the_sender_and_the_recipient() -> None:
+    sender_id, _, sender = person()
+    receiver_id, email, _receiver = person("receiver")
+    credits.grant(sender, 10, description="grant")
+    transfer(sender_id, sender, to_email(email), 3)
+    sent = [item.kind for item in list_notifications(sender_id).items]
+    received = [item.kind for item in list_notifications(receiver_id).items]
+    assert "transfer.sent" in sent
+    assert "transfer.received" in received
