@@ -43,12 +43,18 @@ from credits_app.credits.errors import (
     InvalidArgument,
 )
 from credits_app.credits.owners import WalletOwner
-from credits_app.credits.wallet_service import EntryDraft, entries, lock_wallet, lots, wallets
+from credits_app.credits.wallet_service import (
+    EntryDraft,
+    allocations,
+    entries,
+    lock_wallet,
+    lots,
+    wallets,
+)
 from credits_app.db import unit_of_work
-from credits_app.models import CreditAllocation, SpendRefundPart
+from credits_app.models import SpendRefundPart
 from credits_app.settings import get_settings
 
-allocations = cast(Table, CreditAllocation.__table__)  # type: ignore[attr-defined]
 parts = cast(Table, SpendRefundPart.__table__)  # type: ignore[attr-defined]
 SELF_SERVICE_CATEGORIES = frozenset({CreditUsageCategory.MARKETPLACE.value})
 MAX_REASON_LENGTH = 300

@@ -45,6 +45,7 @@ from credits_app.credits.errors import (
 from credits_app.credits.owners import WalletOwner
 from credits_app.credits.wallet_service import (
     EntryDraft,
+    allocations,
     entries,
     find_wallet,
     lock_wallet,
@@ -54,10 +55,9 @@ from credits_app.credits.wallet_service import (
     wallets,
 )
 from credits_app.db import unit_of_work
-from credits_app.models import CreditAllocation, CreditTransfer, Membership, Organization, User
+from credits_app.models import CreditTransfer, Membership, Organization, User
 
 transfers = cast(Table, CreditTransfer.__table__)  # type: ignore[attr-defined]
-allocations = cast(Table, CreditAllocation.__table__)  # type: ignore[attr-defined]
 MAX_NOTE_LENGTH = 500
 KEY_PREFIX = "transfer:"
 

@@ -38,7 +38,7 @@ from credits_app.credits.errors import (
 )
 from credits_app.credits.hold_expiry import release_expired_holds
 from credits_app.credits.owners import WalletOwner
-from credits_app.models import CreditLot, LedgerEntry, Organization, User, Wallet
+from credits_app.models import CreditAllocation, CreditLot, LedgerEntry, Organization, User, Wallet
 
 __all__ = [
     "MAX_DESCRIPTION_LENGTH",
@@ -54,6 +54,7 @@ __all__ = [
 wallets = cast(Table, Wallet.__table__)  # type: ignore[attr-defined]
 entries = cast(Table, LedgerEntry.__table__)  # type: ignore[attr-defined]
 lots = cast(Table, CreditLot.__table__)  # type: ignore[attr-defined]
+allocations = cast(Table, CreditAllocation.__table__)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
