@@ -7,6 +7,7 @@ from credits_app.api.middleware import API_PREFIX, RequestObservation
 from credits_app.api.routes import (
     account,
     ai_chat,
+    ai_conversations,
     ai_media,
     auth,
     credits,
@@ -38,6 +39,7 @@ def create_api() -> FastAPI:
     )
     routers = [health, auth, orgs, packages, credits, purchases, ai_chat, ai_media, internal]
     routers += [notifications, webhook_endpoints, history_export, account, transfers]
+    routers += [ai_conversations]
     for module in (*routers, stripe_webhook, stripe_simulator, docs):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(metrics.router)

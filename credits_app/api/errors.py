@@ -42,6 +42,7 @@ STATUS_BY_CODE = {
     "service_api_disabled": 404,
     "recipient_not_found": 404,
     "transaction_not_found": 404,
+    "conversation_not_found": 404,
     "not_refundable": 409,
     "idempotency_conflict": 409,
     "already_exists": 409,

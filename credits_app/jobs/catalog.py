@@ -6,6 +6,7 @@ handler lives with the package that owns the work.
 
 from datetime import timedelta
 
+from credits_app.ai.conversations import purge_expired_conversations
 from credits_app.credits.lot_expiry import sweep_expired_lots
 from credits_app.jobs import maintenance
 from credits_app.jobs.registry import Registry, RetryPolicy
@@ -24,6 +25,7 @@ RELEASE_EXPIRED_HOLDS = "holds.release_expired"
 EXPIRE_LOTS = "lots.expire_due"
 PRUNE_JOBS = "jobs.prune"
 SCAN_EXPIRING = "notifications.expiring_scan"
+PURGE_CONVERSATIONS = "ai.purge_conversations"
 
 
 def default_registry() -> Registry:
@@ -34,6 +36,7 @@ def default_registry() -> Registry:
     registry.register(EXPIRE_LOTS, lambda _job: sweep_expired_lots(), upkeep)
     registry.register(PRUNE_JOBS, maintenance.prune_finished_jobs, upkeep)
     registry.register(SCAN_EXPIRING, scan_expiring_lots, upkeep)
+    registry.register(PURGE_CONVERSATIONS, lambda _job: purge_expired_conversations(), upkeep)
     registry.register(DELIVER_WEBHOOK, deliver_webhook, WEBHOOK_RETRY)
     registry.register(SEND_EMAIL, send_alert_email, EMAIL_RETRY)
     registry.every(
@@ -48,4 +51,6 @@ def default_registry() -> Registry:
     registry.every(PRUNE_JOBS, PRUNE_JOBS, lambda: timedelta(hours=1))
     # credits.expiring, 7 days ahead, once per lot (the event's dedupe key is the lot).
     registry.every(SCAN_EXPIRING, SCAN_EXPIRING, lambda: timedelta(hours=1))
+    # 2Bot conversations idle past AI_CONVERSATION_RETENTION_DAYS (reads hide them until then).
+    registry.every(PURGE_CONVERSATIONS, PURGE_CONVERSATIONS, lambda: timedelta(hours=1))
     return registry
