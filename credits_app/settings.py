@@ -31,7 +31,11 @@ class Settings(BaseSettings):
     ai_image_model: str = "dall-e-3"  # with AI_BASE_URL; the demo provider uses "demo-image"
     ai_tts_model: str = "tts-1"
     ai_stt_model: str = "whisper-1"
-    ai_max_concurrent_per_user: int = 4  # AI requests in flight per user and process; then 429
+    ai_max_concurrent_per_user: int = 4  # AI requests in flight per user; then 429
+    # With REDIS_URL the cap counts the cluster: each request's slot is a lease renewed while it
+    # runs, so a crashed process's slots free themselves after this long.
+    ai_slot_lease_seconds: float = Field(30.0, gt=0)
+    ai_slots_key_prefix: str = "uc:ai-slots:"  # Redis keys of the per-user slot sets
     ai_conversation_retention_days: int = 30  # stored 2Bot conversations idle longer are deleted
     service_api_key: str | None = None
     balance_refresh_seconds: int = 60  # header balance poll; tests set a few seconds

@@ -31,6 +31,7 @@ from credits_app.ai.providers import (
 from credits_app.credits import credit_service as credits
 from credits_app.credits.amounts import units_to_credits
 from credits_app.credits.wallet_service import WalletOwner
+from credits_app.settings import get_settings
 from tests.conftest import make_user
 from tests.support.fake_openai import wav_of
 from tests.support.wallets import ledger_totals, wallet_state
@@ -135,9 +136,10 @@ def test_a_stream_above_the_per_user_cap_is_refused_before_anything_is_held(
     any_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     owner = funded("5")
-    monkeypatch.setattr(
-        request_slots, "get_settings", lambda: type("S", (), {"ai_max_concurrent_per_user": 1})()
+    one_slot = get_settings().model_copy(
+        update={"ai_max_concurrent_per_user": 1, "redis_url": None}
     )
+    monkeypatch.setattr(request_slots, "get_settings", lambda: one_slot)
 
     async def two_at_once() -> None:
         async with chat_stream(
