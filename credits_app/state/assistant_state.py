@@ -14,6 +14,7 @@ The panel's figures live in one `AssistantView` object (see `assistant_presenter
 
 import base64
 import dataclasses
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from credits_app.ai.chat import MAX_MESSAGE_CHARS, MAX_MESSAGES
-from credits_app.ai.chat_stream import chat_stream
+from credits_app.ai.chat_stream import ChatStream, chat_stream
 from credits_app.ai.conversations import (
     StoredMessage,
     append_messages,
@@ -58,6 +59,7 @@ from credits_app.state.assistant_presenters import (
     stored_line,
 )
 from credits_app.state.auth_state import AuthState
+from credits_app.state.client_presence import run_while_connected
 from credits_app.state.formatting import model_label
 from credits_app.state.service_calls import call_service
 from credits_app.state.wallet_context_state import WalletContextState
@@ -71,6 +73,16 @@ UNEXPECTED = "Something went wrong and 2Bot could not answer. Try again."
 MESSAGE_FIELD = "message"
 STREAM_REFRESH_SECONDS = 0.08  # how often a streaming reply is pushed to the browser
 IMAGE_SIZE = "1024x1024"
+# The recorder (assets/uc-recorder.js) is loaded on the first press of the microphone, so pages
+# where nobody records never download it.
+LOAD_RECORDER_JS = """(window.ucRecorder ? Promise.resolve() : new Promise((loaded, failed) => {
+  const script = document.createElement("script");
+  script.src = "/uc-recorder.js";
+  script.onload = loaded;
+  script.onerror = failed;
+  document.head.appendChild(script);
+}))"""
+RECORDER_FAILED = "The recorder could not be loaded. Upload a recording instead."
 
 
 def _initial_view() -> AssistantView:
@@ -89,6 +101,7 @@ class _Caller:
     owner: WalletOwner
     org_id: int | None
     settings_href: str
+    client_token: str  # the browser tab (Reflex's client token) the answer goes to
 
 
 class AssistantState(rx.State):
@@ -97,6 +110,7 @@ class AssistantState(rx.State):
     open: bool = False
     lines: list[ChatLine] = []
     sending: bool = False
+    recording: bool = False  # the microphone is recording (the browser holds the audio)
     streaming_text: str = ""  # the reply arriving now (kept apart so `lines` is not resent)
     mode: str = "chat"  # "chat" | "image"
     view: AssistantView = _initial_view()
@@ -223,6 +237,31 @@ class AssistantState(rx.State):
                 }
             await self._load_usage()
         yield WalletOverviewState.refresh
+
+    @rx.event
+    def toggle_recording(self, upload_id: str) -> rx.event.EventSpec | None:
+        """Start recording from the microphone, or stop and send the recording for transcription.
+
+        The browser records and encodes a WAV itself; on stop it puts the file into the voice
+        upload input (`upload_id`), which sends it to `transcribe` like an uploaded file.
+        """
+        if self.sending and not self.recording:
+            return None
+        self.recording = not self.recording
+        self._set_notice(ChatNotice())
+        if self.recording:
+            action = "window.ucRecorder.start()"
+        else:
+            action = f"window.ucRecorder.stop({_js_string(f'#{upload_id} input[type=file]')})"
+        script = f"{LOAD_RECORDER_JS}.then(() => {action}, () => {_js_string(RECORDER_FAILED)})"
+        return rx.call_script(script, callback=AssistantState.recording_done)
+
+    @rx.event
+    def recording_done(self, message: str | None) -> None:
+        """What the browser's recorder answered: "" when all went well, else why not."""
+        if message:
+            self.recording = False
+            self._set_notice(ChatNotice("error", str(message)[:300]))
 
     @rx.event
     async def transcribe(self, files: list[rx.UploadFile]) -> AsyncIterator[rx.event.EventType[()]]:
@@ -373,16 +412,14 @@ class AssistantState(rx.State):
             self.sending, self.streaming_text = True, ""
             self._set_notice(ChatNotice())
         messages = [*history, ChatMessage("user", text)][-MAX_MESSAGES:]
+        gone = False
         try:
             async with chat_stream(caller.user_id, messages, org_id=caller.org_id) as stream:
                 failure: CreditsError | None = None
-                pushed = time.monotonic()
                 try:
-                    async for _ in stream.deltas():
-                        if time.monotonic() - pushed >= STREAM_REFRESH_SECONDS:
-                            pushed = time.monotonic()
-                            async with self:
-                                self.streaming_text = stream.text
+                    # A closed tab stops the reply: leaving this block cancels the upstream
+                    # request, and `finish` charges only the tokens produced until then.
+                    gone = await run_while_connected(self._follow(stream), caller.client_token)
                 except ProviderError as error:
                     failure = error
                 result = await stream.finish()
@@ -391,9 +428,12 @@ class AssistantState(rx.State):
                 self.sending, self.streaming_text = False, ""
                 self._fail(_notice_for(error, "chat", caller))
             return
+        content = result.message.content or "…"
+        if gone:
+            content = f"{content} … [stopped: the tab was closed]"
         reply = chat_line(
             "assistant",
-            result.message.content or "…",
+            content,
             model=result.model,
             credits=format_balance(result.credits_used),
             speech_cost=format_balance(speech_quote(result.message.content or "…")),
@@ -407,6 +447,15 @@ class AssistantState(rx.State):
             await self._load_usage()
         yield WalletOverviewState.refresh
         await self._remember(caller, [line for line in (asked, reply) if line is not None])
+
+    async def _follow(self, stream: ChatStream) -> None:
+        """Consume the reply's pieces, pushing the text so far to the browser now and then."""
+        pushed = time.monotonic()
+        async for _ in stream.deltas():
+            if time.monotonic() - pushed >= STREAM_REFRESH_SECONDS:
+                pushed = time.monotonic()
+                async with self:
+                    self.streaming_text = stream.text
 
     async def _imagine(self, prompt: str) -> AsyncIterator[rx.event.EventType[()]]:
         """Image mode: the prompt becomes a picture, priced per image."""
@@ -462,7 +511,7 @@ class AssistantState(rx.State):
             return None
         org_id = owner.id if owner.kind == OwnerKind.ORG else None
         settings_href = f"{context.credits_href}?tab=settings" if context.can_buy else ""
-        return _Caller(user_id, owner, org_id, settings_href)
+        return _Caller(user_id, owner, org_id, settings_href, self.router.session.client_token)
 
     async def _load_usage(self) -> None:
         """This period's tokens and AI credits of the wallet the header shows."""
@@ -510,6 +559,11 @@ def _notice_for(error: Exception, feature: str, caller: _Caller) -> ChatNotice:
         return chat_notice(error, feature=feature, settings_href=caller.settings_href)
     logger.exception("2Bot %s failed for user %s", feature, caller.user_id, exc_info=error)
     return ChatNotice("error", UNEXPECTED)
+
+
+def _js_string(text: str) -> str:
+    """A JavaScript string literal (JSON's is one)."""
+    return json.dumps(text)
 
 
 def _data_url(content_type: str, data: bytes) -> str:

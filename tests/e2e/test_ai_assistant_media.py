@@ -5,8 +5,10 @@ are PNGs drawn on the server, speech is a real WAV. Each test checks what the br
 against the ledger, and that the header balance moves by exactly the charge without a reload.
 """
 
+import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 from sqlalchemy import Engine
@@ -16,7 +18,7 @@ from credits_app.credits.amounts import format_balance
 from credits_app.credits.owners import WalletOwner
 from tests.e2e.flows import TIMEOUT_MS, screenshot, wait_for_balance
 from tests.e2e.test_ai_assistant import _open_assistant, _signed_in_page
-from tests.support.api_client import ApiClient, ApiUser, fund_user
+from tests.support.api_client import ApiClient, ApiUser, decoded, fund_user
 from tests.support.app_server import RunningApp
 from tests.support.fake_openai import wav_of
 
@@ -195,3 +197,60 @@ def test_conversations_are_stored_reopened_and_deleted(
     panel.locator("#assistant-history").click()
     panel.locator(".assistant-conversation-delete").click()
     expect(panel.locator("#assistant-history-empty")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+LONG_QUESTION = (
+    "Please explain, step by step and in plain words, how a credit hold protects my wallet "
+    "when several replies stream at once, what is charged at the end, and what is released."
+)
+
+
+def test_closing_the_tab_mid_stream_stops_the_reply_and_charges_only_what_was_produced(
+    app: RunningApp, ledger_engine: Engine, api: ApiClient, context: BrowserContext, page: Page
+) -> None:
+    user, page, panel = open_funded_assistant(app, api, context, "leaver")
+    page.locator("#assistant-input").fill(LONG_QUESTION)
+    page.locator("#assistant-input").press("Enter")
+    reply = panel.locator(".assistant-reply").last
+    expect(reply).to_be_visible(timeout=TIMEOUT_MS)
+    full_price = Decimal(reply.locator(".assistant-reply-credits").inner_text())
+
+    panel.locator("#assistant-new-chat").click()  # the same prompt again, without history
+    page.locator("#assistant-input").fill(LONG_QUESTION)
+    page.locator("#assistant-input").press("Enter")
+    streaming = panel.locator("#assistant-streaming .assistant-reply-text")
+    expect(streaming).not_to_be_empty(timeout=TIMEOUT_MS)
+    page.close()  # the tab goes away while the reply is still streaming
+
+    usage = wait_for_usage_entries(user, 2)
+    partial_price = -usage[0].amount
+    assert 0 < partial_price < full_price, (partial_price, full_price)
+    assert credit_service.get_personal_balance(user.id) == Decimal(10) - full_price - partial_price
+    stopped = wait_for_stored_reply(api, user, "[stopped: the tab was closed]")
+    assert stopped["creditsUsed"] == partial_price
+    assert LONG_QUESTION not in stopped["content"], "cut before the echo of the question ended"
+
+
+def wait_for_usage_entries(user: ApiUser, count: int) -> list[credit_service.HistoryItem]:
+    """The wallet's `usage` entries, newest first, once there are `count` of them."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        page = credit_service.get_history(WalletOwner.user(user.id), type="usage", limit=10)
+        if len(page.items) >= count or time.monotonic() > deadline:
+            assert len(page.items) == count, page.items
+            return page.items
+        time.sleep(0.1)
+
+
+def wait_for_stored_reply(api: ApiClient, user: ApiUser, marker: str) -> dict[str, Any]:
+    """The stored assistant line containing `marker`, read over the conversations API."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        listed = api.http.get("/api/2bot-ai/conversations", headers=user.headers).json()
+        for item in listed["items"]:
+            read = api.http.get(f"/api/2bot-ai/conversations/{item['id']}", headers=user.headers)
+            for message in decoded(read)["messages"]:
+                if message["role"] == "assistant" and marker in message["content"]:
+                    return dict(message)
+        time.sleep(0.2)
+    raise AssertionError(f"no stored reply contains {marker!r}")

@@ -1,8 +1,10 @@
 """Where requests start: chat or image mode, the text box, voice input, and what an image costs.
 
 Enter sends and Shift+Enter starts a new line (a few lines of browser code, so typing never
-round-trips to the server). The microphone button takes a recording (WAV, MP3, Ogg, FLAC,
-M4A) and transcribes it, priced per minute of audio measured by the server.
+round-trips to the server). The microphone button records in the browser (pressed again, it
+stops; the browser encodes a WAV, assets/uc-recorder.js); the upload button takes a recording
+file (WAV, MP3, Ogg, FLAC, M4A). Either is transcribed, priced per minute of audio measured by
+the server.
 """
 
 import reflex as rx
@@ -36,6 +38,7 @@ def assistant_composer(b: AssistantBindings) -> rx.Component:
             **MODE_SWITCH_STYLE,
         ),
         rx.hstack(
+            _record_button(b),
             _voice_upload(b),
             rx.text_area(
                 name=MESSAGE_FIELD,
@@ -83,12 +86,35 @@ def assistant_composer(b: AssistantBindings) -> rx.Component:
     )
 
 
+def _record_button(b: AssistantBindings) -> rx.Component:
+    """Record from the microphone; while recording it is the stop button (aria-pressed)."""
+    return rx.tooltip(
+        rx.icon_button(
+            rx.cond(b.recording, rx.icon("square", size=16), rx.icon("mic", size=18)),
+            type="button",
+            variant=rx.cond(b.recording, "solid", "soft"),
+            color_scheme=rx.cond(b.recording, "red", "gray"),
+            size="3",
+            disabled=b.sending & ~b.recording,
+            aria_label=rx.cond(b.recording, "Stop recording and transcribe", "Voice input: record"),
+            aria_pressed=rx.cond(b.recording, "true", "false"),
+            on_click=b.actions.record,
+            id="assistant-record",
+        ),
+        content=rx.cond(
+            b.recording,
+            "Recording… press to stop and transcribe",
+            "Record a voice question (charged per minute)",
+        ),
+    )
+
+
 def _voice_upload(b: AssistantBindings) -> rx.Component:
-    """The microphone's dropzone; its hidden file input gets the button's name (axe: label)."""
+    """The recording-file dropzone; its hidden file input gets the button's name (axe: label)."""
     zone = rx.upload.root(
         rx.tooltip(
             rx.icon_button(
-                rx.icon("mic", size=18),
+                rx.icon("file-audio", size=18),
                 type="button",
                 variant="soft",
                 color_scheme="gray",

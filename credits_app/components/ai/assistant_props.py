@@ -40,7 +40,8 @@ class AssistantActions:
     retry: Handler
     set_mode: Handler
     read_aloud: Handler
-    upload: Handler  # the recording dropped on the microphone button
+    upload: Handler  # the recording dropped on (or chosen with) the upload button
+    record: Handler  # the microphone button: start recording, or stop and transcribe
     toggle_history: Handler
     open_conversation: Handler
     delete_conversation: Handler
@@ -55,6 +56,7 @@ class AssistantBindings:
     open: rx.Var[bool]
     has_lines: rx.Var[bool]
     sending: rx.Var[bool]
+    recording: rx.Var[bool]
     streaming_text: rx.Var[str]
     mode: rx.Var[str]
     can_retry: rx.Var[bool]
