@@ -27,6 +27,8 @@ from prometheus_client import (  # noqa: E402  (must follow the environment set 
 from sqlalchemy import event  # noqa: E402
 from sqlalchemy.pool import Pool  # noqa: E402
 
+from credits_app.observability.job_queue import JobQueueCollector  # noqa: E402
+
 REQUEST_SECONDS = Histogram(
     "uc_http_request_duration_seconds",
     "Time to answer an HTTP request, by route template.",
@@ -60,13 +62,21 @@ POOL_OPEN = Gauge(
 )
 
 
+# Read from the jobs table at each scrape (not per worker), so it is its own registry: the
+# same figures whichever worker answers, and no query when the module is imported.
+_QUEUE_REGISTRY = CollectorRegistry()
+_QUEUE_REGISTRY.register(JobQueueCollector())
+
+
 def render_metrics() -> tuple[bytes, str]:
     """The exposition text for every worker of this instance, and its content type."""
     if _multiproc_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        workers = generate_latest(registry)
+    else:
+        workers = generate_latest(REGISTRY)
+    return workers + generate_latest(_QUEUE_REGISTRY), CONTENT_TYPE_LATEST
 
 
 def _track_pools() -> None:

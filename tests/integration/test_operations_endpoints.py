@@ -5,7 +5,13 @@ import json
 import re
 import time
 import uuid
+from datetime import timedelta
 
+from sqlalchemy import delete, update
+
+from credits_app.clock import utcnow
+from credits_app.db import unit_of_work
+from credits_app.jobs.outbox import enqueue, jobs
 from tests.support.api_client import ApiClient, fund_user
 from tests.support.app_server import RunningApp
 
@@ -51,6 +57,36 @@ def test_metrics_count_deductions_by_outcome_and_time_requests_by_route_template
     )
     assert timed >= 1
     assert "uc_db_pool_connections_open" in after.text
+
+
+def test_metrics_show_the_job_queue_depth_by_kind_and_status_as_the_table_has_it_now(
+    api: ApiClient,
+) -> None:
+    kind = f"metrics.probe.{uuid.uuid4().hex[:8]}"  # no worker runs it: the rows stay put
+    with unit_of_work() as db:
+        due_ids = [enqueue(db, kind, {"n": n}) for n in range(3)]
+        enqueue(db, kind, run_at=utcnow() + timedelta(hours=1))  # pending, not due yet
+        dead_id = enqueue(db, kind, {"dead": True})
+        db.execute(update(jobs).where(jobs.c.id == dead_id).values(status="dead"))
+        five_minutes_ago = utcnow() - timedelta(minutes=5)
+        db.execute(update(jobs).where(jobs.c.id == due_ids[0]).values(run_at=five_minutes_ago))
+    try:
+        text = api.http.get("/metrics").text
+        assert metric_value(text, "uc_jobs", kind=kind, status="pending") == 4
+        assert metric_value(text, "uc_jobs", kind=kind, status="dead") == 1
+        assert metric_value(text, "uc_jobs", kind=kind, status="running") == 0
+        assert metric_value(text, "uc_jobs_due", kind=kind) == 3
+        assert metric_value(text, "uc_jobs_oldest_due_age_seconds") >= 300
+        assert metric_value(text, "uc_jobs_scrape_ok") == 1
+        with unit_of_work() as db:  # a worker finishes two of them: the next scrape says so
+            db.execute(update(jobs).where(jobs.c.id.in_(due_ids[1:])).values(status="done"))
+        again = api.http.get("/metrics").text
+        assert metric_value(again, "uc_jobs", kind=kind, status="pending") == 2
+        assert metric_value(again, "uc_jobs_due", kind=kind) == 1
+        assert metric_value(again, "uc_jobs", kind=kind, status="done") == 0  # history, not depth
+    finally:
+        with unit_of_work() as db:
+            db.execute(delete(jobs).where(jobs.c.kind == kind))
 
 
 def test_every_response_carries_a_request_id_and_keeps_a_sane_one_from_the_caller(
