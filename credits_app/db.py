@@ -1,7 +1,10 @@
 """Engine and unit of work. SQLite gets WAL + BEGIN IMMEDIATE; Postgres runs in UTC.
 
 Every service call is one transaction: `unit_of_work()` commits when the block ends
-and rolls back on any exception, so a failed operation leaves nothing half-written.
+and rolls back on any exception, so a failed operation leaves nothing half-written. An error
+may carry work that must happen *because* it failed (telling a wallet's owner a spend was
+refused by the monthly limit): its `after_rollback` actions run once the transaction has
+rolled back, each in a transaction of its own.
 
 On Postgres every instance lives within one connection budget (`DB_MAX_CONNECTIONS`):
 `pool_plan` splits it over the instance's worker processes, so N instances can never open
@@ -9,10 +12,11 @@ more than N x budget connections, and every session carries lock and statement t
 no request waits unboundedly (a timeout is answered 503 `busy`, see `database_failure`).
 """
 
+import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,6 +29,7 @@ from credits_app.settings import Settings, get_settings
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 MAX_DEFAULT_WORKERS = 8  # Reflex's own cap on backend workers
 # Postgres SQLSTATEs that mean "too much contention right now": retrying later is safe.
@@ -190,8 +195,27 @@ def unit_of_work(session: Session | None = None) -> Iterator[Session]:
     if session is not None:
         yield session
         return
-    with (
-        Session(get_engine(), expire_on_commit=False) as new_session,
-        new_session.begin(),
-    ):
-        yield new_session
+    try:
+        with (
+            Session(get_engine(), expire_on_commit=False) as new_session,
+            new_session.begin(),
+        ):
+            yield new_session
+    except Exception as error:
+        run_after_rollback(error)
+        raise
+
+
+def run_after_rollback(error: BaseException) -> None:
+    """Run (once) the `after_rollback` actions `error` carries, now that its transaction is gone.
+
+    Only the outermost transaction the error escapes runs them, since a joined session does not
+    end its transaction. An action that fails is logged, never raised over the original error.
+    """
+    actions: list[Callable[[], object]] | None = getattr(error, "after_rollback", None)
+    while actions:
+        action = actions.pop(0)
+        try:
+            action()
+        except Exception:
+            log.exception("after-rollback action of %s failed", type(error).__name__)

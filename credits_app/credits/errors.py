@@ -1,11 +1,16 @@
 """Typed domain errors, each with a machine-readable `code` the doors map to a status or toast."""
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 
 class CreditsError(Exception):
-    """Base of every expected failure of a credit operation."""
+    """Base of every expected failure of a credit operation.
+
+    `after_rollback` holds work the failure itself calls for, run by `db.unit_of_work` after
+    the transaction rolled back (see `wallet_service.debit_refusal`).
+    """
 
     code = "credits_error"
 
@@ -13,6 +18,7 @@ class CreditsError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+        self.after_rollback: list[Callable[[], object]] = []
 
 
 class InvalidAmount(CreditsError):

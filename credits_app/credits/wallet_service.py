@@ -8,6 +8,7 @@ because entries are appended while it is held, their ids are the wallet's ledger
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Row, Select, Table, and_, func, select
@@ -39,6 +40,7 @@ from credits_app.credits.errors import (
 from credits_app.credits.hold_expiry import release_expired_holds
 from credits_app.credits.owners import WalletOwner
 from credits_app.models import CreditAllocation, CreditLot, LedgerEntry, Organization, User, Wallet
+from credits_app.notifications.alerts import LimitRefusal, report_limit_refusal
 
 __all__ = [
     "MAX_DESCRIPTION_LENGTH",
@@ -177,13 +179,19 @@ def debit_refusal(wallet: WalletState, units: int, *, spend: int) -> CreditsErro
     Only a spend or a hold can hit the limit (the guard skips it otherwise), so a non-usage
     debit is never blamed on it. Held credits count as spent, as they do in the guard.
     """
-    reserved = wallet.spent_in(month_of(utcnow())) + wallet.held
+    month = month_of(utcnow())
+    reserved = wallet.spent_in(month) + wallet.held
     if spend > 0 and wallet.monthly_limit is not None and reserved + spend > wallet.monthly_limit:
-        return MonthlyLimitReached(
+        refused = MonthlyLimitReached(
             required=units_to_credits(units),
             monthly_limit=units_to_credits(wallet.monthly_limit),
             used_this_month=units_to_credits(reserved),
         )
+        # The refused spend's transaction rolls back, so it cannot carry the alert: it is
+        # published after the rollback, in its own transaction, once per month (and limit).
+        refusal = LimitRefusal(wallet.id, wallet.monthly_limit, reserved, units, month)
+        refused.after_rollback.append(partial(report_limit_refusal, refusal))
+        return refused
     return InsufficientCredits(
         required=units_to_credits(units), available=units_to_credits(max(wallet.available, 0))
     )

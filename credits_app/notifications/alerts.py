@@ -9,6 +9,11 @@ threshold event therefore fires once per crossing and re-arms when the balance c
   no low threshold is set) fires balance.recovered;
 - monthly spending crossing 80 % of the limit fires monthly_limit.warning, reaching the limit
   fires monthly_limit.reached (a new month starts from zero and re-arms both);
+- a spend *refused* by the limit (it would go past it: nothing moved, its transaction rolled
+  back) fires monthly_limit.reached too, from `report_limit_refusal` in a transaction of its
+  own after the rollback. Both ways share one dedupe key per wallet, month and limit value, so
+  the wallet is told once a month however many spends are refused (16 at once included), and
+  again only when a new month starts or the owner sets a different limit and reaches that;
 - the entry itself: purchase.completed, refund.created, transfer.sent/received,
   credits.expired.
 """
@@ -21,10 +26,11 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlmodel import Session
 
-from credits_app.clock import utcnow
+from credits_app.clock import month_of, utcnow
 from credits_app.credits.amounts import units_to_credits
 from credits_app.credits.categories import OwnerKind, TransactionType
 from credits_app.credits.owners import WalletOwner
+from credits_app.db import unit_of_work
 from credits_app.models import Wallet
 from credits_app.notifications.events import EventType
 from credits_app.notifications.publish import publish
@@ -129,10 +135,49 @@ def after_balance_move(db: Session, move: BalanceMove) -> None:
     limit_event = limit_crossing(spent_after - move.spend, spent_after, thresholds.monthly_limit)
     if limit_event is not None and thresholds.monthly_limit is not None:
         data = {"used": _credits(spent_after), "limit": _credits(thresholds.monthly_limit)}
-        publish(db, limit_event, owner, data)
+        dedupe = None
+        if limit_event is EventType.MONTHLY_LIMIT_REACHED:
+            month = month_of(utcnow())
+            dedupe = limit_reached_key(move.wallet_id, month, thresholds.monthly_limit)
+        publish(db, limit_event, owner, data, dedupe_key=dedupe)
     entry_event = ENTRY_EVENTS.get(move.entry_type or "")
     if entry_event is not None:
         publish(db, entry_event, owner, balance_data | {"amount": _credits(abs(move.amount))})
+
+
+@dataclass(frozen=True)
+class LimitRefusal:
+    """A spend (or hold) of `requested` units refused because `used` + it would pass `limit`."""
+
+    wallet_id: int
+    limit: int
+    used: int  # spent this month plus held, as the refusal counted it
+    requested: int
+    month: date
+
+
+def limit_reached_key(wallet_id: int, month: date, limit: int) -> str:
+    """One monthly_limit.reached per wallet, month and limit value (crossing or refusal)."""
+    return f"monthly_limit.reached:{wallet_id}:{month:%Y-%m}:{limit}"
+
+
+def report_limit_refusal(refusal: LimitRefusal) -> int | None:
+    """Publish monthly_limit.reached for a refused spend, in its own transaction; the event id,
+    or None when this wallet was already told this month (for this limit)."""
+    with unit_of_work() as db:
+        row = db.execute(
+            select(wallets.c.owner_kind, wallets.c.owner_id).where(
+                wallets.c.id == refusal.wallet_id
+            )
+        ).one()
+        owner = WalletOwner(OwnerKind(row.owner_kind), row.owner_id)
+        data = {
+            "used": _credits(refusal.used),
+            "limit": _credits(refusal.limit),
+            "refused": _credits(refusal.requested),
+        }
+        key = limit_reached_key(refusal.wallet_id, refusal.month, refusal.limit)
+        return publish(db, EventType.MONTHLY_LIMIT_REACHED, owner, data, dedupe_key=key)
 
 
 def _threshold_of(event: EventType, thresholds: Thresholds) -> int | None:
