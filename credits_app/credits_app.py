@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 import reflex as rx
 
-from credits_app import styles
+from credits_app import cluster_sessions, styles
 from credits_app.api import api
 from credits_app.billing.stripe_gateway import warn_if_simulator_enabled
 from credits_app.components.connection_banner import connection_banner
@@ -22,6 +22,9 @@ from credits_app.pages import (  # noqa: F401  (registers the pages)
 from credits_app.settings import get_settings
 
 configure_logging(get_settings())
+# With REDIS_URL: a browser whose instance was killed (-9) keeps its token and state when it
+# reconnects to another instance (cluster_sessions explains Reflex's stale socket records).
+cluster_sessions.install()
 
 app = rx.App(
     api_transformer=api,
