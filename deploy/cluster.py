@@ -37,17 +37,26 @@ def public_url(port: int) -> str:
     return f"http://localhost:{port}"
 
 
+BUILD_ATTEMPTS = 3
+
+
 def build_frontend(port: int, env: Mapping[str, str]) -> None:
     """Compile and build the frontend once, for every instance to serve.
 
     The websocket URL is baked into the bundle, so it must be HAProxy's, not an instance's.
+    React Router's prerender gives each page 10 s; on a saturated machine (a CI runner shared
+    by parallel jobs) that times out now and then, and nothing is wrong with the build, so a
+    failed export is tried again, up to BUILD_ATTEMPTS times in all.
     """
-    subprocess.run(
-        [str(VENV_BIN / "reflex"), "export", "--frontend-only", "--no-zip", "--env", "prod"],
-        cwd=PROJECT_ROOT,
-        env=dict(env) | {"REFLEX_API_URL": public_url(port)},
-        check=True,
-    )
+    command = [str(VENV_BIN / "reflex"), "export", "--frontend-only", "--no-zip", "--env", "prod"]
+    for attempt in range(1, BUILD_ATTEMPTS + 1):
+        result = subprocess.run(
+            command, cwd=PROJECT_ROOT, env=dict(env) | {"REFLEX_API_URL": public_url(port)}
+        )
+        if result.returncode == 0:
+            return
+        print(f"frontend build failed (attempt {attempt} of {BUILD_ATTEMPTS})", flush=True)
+    raise subprocess.CalledProcessError(result.returncode, command)
 
 
 def render_haproxy_config(port: int, instance_ports: Sequence[int], stats_socket: Path) -> str:

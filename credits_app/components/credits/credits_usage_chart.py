@@ -1,9 +1,10 @@
 """Daily spending as stacked bars, one colour per category, with exact amounts on hover.
 
-Uses `rx.plotly.basic`, which loads `plotly.js-basic-dist-min` (bar, scatter, pie) instead of
-the full plotly.js: the page stays several megabytes lighter. The traces arrive ready-made
-(state/usage_presenters.usage_figure); this component adds the look, light or dark with the
-app's colour mode. The y axis reads plain decimals ("0.8", "20", "1,000"), never SI prefixes.
+Drawn by `plotly_bars`: Plotly with a partial bundle of only bars, legend and hover (not
+`rx.plotly.basic`'s scatter/bar/pie bundle, nor the full plotly.js), loaded after first paint.
+The traces arrive ready-made (state/usage_presenters.usage_figure); this component adds the
+look, light or dark with the app's colour mode. The y axis reads plain decimals ("0.8", "20",
+"1,000"), never SI prefixes.
 """
 
 from collections.abc import Callable
@@ -14,6 +15,7 @@ import reflex as rx
 from credits_app import styles
 from credits_app.components.card import card, card_header
 from credits_app.components.common import placeholder
+from credits_app.components.credits.plotly_bars import plotly_bars
 
 StrProp = rx.Var[str] | str
 BoolProp = rx.Var[bool] | bool
@@ -66,7 +68,7 @@ def _chart(figure: rx.Var[Any]) -> rx.Component:
     # template=None: the figure carries an empty template, so the page need not embed
     # Plotly's default light and dark templates; the look is CHART_LAYOUT's.
     return rx.box(
-        rx.plotly.basic(
+        plotly_bars(
             data=figure,
             layout=rx.color_mode_cond(light=LIGHT_LAYOUT, dark=DARK_LAYOUT),
             config=CHART_CONFIG,
