@@ -6,7 +6,7 @@ set -eu
 PLOTLY_VERSION=3.7.0
 ROLLDOWN_VERSION=1.2.19
 here=$(cd "$(dirname "$0")" && pwd)
-out="$here/../../assets/plotly-bar.min.js"
+out="$(cd "$here/../../assets" && pwd)/plotly-bar.min.js"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -15,8 +15,7 @@ tar xzf "plotly.js-$PLOTLY_VERSION.tgz"
 cd package
 npm install --silent --omit=dev --ignore-scripts --no-audit --no-fund
 cp "$here/entry.js" ./uc-entry.js
-npx --yes "rolldown@$ROLLDOWN_VERSION" uc-entry.js --minify --format esm --platform browser \
-    --module-types .css=empty \
-    --banner "/*! plotly.js $PLOTLY_VERSION (MIT License, Plotly, Inc.), partial build for the usage chart: bar, legend, hover. Rebuild: deploy/plotly_bundle/build.sh */" \
-    -o "$out"
+cp "$here/rolldown.config.mjs" ./rolldown.config.mjs
+PLOTLY_VERSION=$PLOTLY_VERSION PLOTLY_BAR_OUT="$out" \
+    npx --yes "rolldown@$ROLLDOWN_VERSION" -c rolldown.config.mjs
 gzip -9c "$out" | wc -c | awk '{printf "plotly-bar.min.js: %.1f KiB gzip\n", $1 / 1024}'

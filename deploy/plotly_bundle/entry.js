@@ -16,9 +16,11 @@ Object.keys(plotApi).forEach(function(name) {
 });
 Registry.register(require('./src/traces/scatter'));
 Registry.register([
+    require('./src/components/shapes'), // the legend reads layout.shapes (legend entries of shapes)
     require('./src/components/colorscale'),
     require('./src/components/legend'),
     require('./src/components/fx'),
+    require('./src/components/modebar'), // hidden (displayModeBar: false), but its layout defaults are read
 ]);
 Registry.register([require('./src/locale-en'), require('./src/locale-en-us')]);
 Registry.register(require('./src/traces/bar'));
