@@ -1,8 +1,9 @@
 // A plotly.js build with only what the usage chart draws: stacked bars (the bar trace; plotly
 // always carries scatter), hover labels and the legend on cartesian axes. src/core.js also
-// registers annotations, shapes, images, update menus, sliders, range slider and selector,
-// selections, grid, error bars, colour bars, the mode bar, snapshots and the plot schema;
-// none is used by the chart (the mode bar is switched off), so they stay out of the bundle.
+// registers annotations, images, update menus, sliders, range slider and selector, selections,
+// grid, error bars, colour bars, snapshots and the plot schema; the chart uses none of them, so
+// they stay out. Shapes and the mode bar stay in although the chart shows neither: the legend
+// reads layout.shapes and the plot routine reads the mode bar's layout defaults.
 // Built by build.sh against the pinned plotly.js release; the output is assets/plotly-bar.min.js.
 require('native-promise-only');
 require('./build/plotcss');
