@@ -8,10 +8,8 @@ no plotly.js npm package is installed at all. It is imported dynamically, as Ref
 own bundles: the page paints, then the chart's code downloads.
 """
 
-import json
-
-from reflex_base.utils.imports import ImportDict
-from reflex_components_plotly.plotly import CREATE_PLOTLY_COMPONENT, PlotlyBasic
+from reflex.components.plotly import PlotlyBasic
+from reflex.utils.imports import ImportDict
 
 BUNDLE = "$/public/plotly-bar.min.js"
 
@@ -24,14 +22,14 @@ class PlotlyBars(PlotlyBasic):
     lib_dependencies: list[str] = []
 
     def add_imports(self) -> ImportDict:
-        return CREATE_PLOTLY_COMPONENT
+        return super().add_imports()  # react-plotly.js's createPlotlyComponent factory
 
     def _get_dynamic_imports(self) -> str:
         # The bundle is an ES module whose default export is the Plotly object.
         return f"""
 const {self.tag} = ClientSide(() =>
     import('{BUNDLE}').then((mod) => createPlotlyComponent(mod.default))
-, {json.dumps(self.tag)})
+, "{self.tag}")
 """
 
 
