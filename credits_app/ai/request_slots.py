@@ -21,7 +21,6 @@ import asyncio
 import logging
 import threading
 import uuid
-import weakref
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -88,9 +87,8 @@ class TooManyAiRequests(CreditsError):
 _lock = threading.Lock()
 _in_flight: Counter[int] = Counter()
 # One client per event loop: redis.asyncio connections belong to the loop that opened them.
-_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[str, aioredis.Redis]]" = (
-    weakref.WeakKeyDictionary()
-)
+# Keyed by id (some loop implementations cannot be weakly referenced); closed loops are dropped.
+_clients: dict[int, tuple[asyncio.AbstractEventLoop, str, aioredis.Redis]] = {}
 
 
 @asynccontextmanager
@@ -187,11 +185,16 @@ async def _process_slot(user_id: int, limit: int) -> AsyncIterator[None]:
 
 def _client(url: str) -> aioredis.Redis:
     loop = asyncio.get_running_loop()
-    cached = _clients.get(loop)
-    if cached is None or cached[0] != url:
+    cached = _clients.get(id(loop))
+    if cached is not None and cached[0] is loop and cached[1] == url:
+        return cached[2]
+    with _lock:
+        for key, (other, _, _) in list(_clients.items()):
+            if other.is_closed():
+                del _clients[key]
         client = aioredis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
-        cached = _clients[loop] = (url, client)
-    return cached[1]
+        _clients[id(loop)] = (loop, url, client)
+    return client
 
 
 def _lease_ms() -> int:

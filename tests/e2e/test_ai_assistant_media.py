@@ -224,6 +224,7 @@ def test_closing_the_tab_mid_stream_stops_the_reply_and_charges_only_what_was_pr
 
     usage = wait_for_usage_entries(user, 2)
     partial_price = -usage[0].amount
+    print(f"full reply {full_price} credits, reply cut by closing the tab {partial_price}")
     assert 0 < partial_price < full_price, (partial_price, full_price)
     assert credit_service.get_personal_balance(user.id) == Decimal(10) - full_price - partial_price
     stopped = wait_for_stored_reply(api, user, "[stopped: the tab was closed]")
