@@ -24,6 +24,7 @@ DEMO_IMAGE_MODEL = "demo-image"
 DEMO_TTS_MODEL = "demo-tts"
 DEMO_STT_MODEL = "demo-stt"
 STREAM_WORD_SECONDS = 0.04  # how fast the demo "types" when streaming
+ECHO_CHARS = 1000  # how much of the question the answer repeats (a long question streams long)
 
 
 class DemoProvider:
@@ -72,7 +73,7 @@ def _answer(messages: list[ChatMessage], max_tokens: int) -> str:
     question = next((m.content for m in reversed(messages) if m.role == "user"), "")
     answer = (
         "I'm the 2Bot demo model, running locally with no AI provider configured. "
-        f"You asked: “{question[:200]}”. Connect a real model with AI_BASE_URL, "
+        f"You asked: “{question[:ECHO_CHARS]}”. Connect a real model with AI_BASE_URL, "
         "AI_API_KEY and AI_MODEL; every reply is charged in credits either way."
     )
     return answer[: max_tokens * CHARS_PER_TOKEN]

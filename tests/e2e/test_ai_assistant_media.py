@@ -199,9 +199,11 @@ def test_conversations_are_stored_reopened_and_deleted(
     expect(panel.locator("#assistant-history-empty")).to_be_visible(timeout=TIMEOUT_MS)
 
 
-LONG_QUESTION = (
-    "Please explain, step by step and in plain words, how a credit hold protects my wallet "
-    "when several replies stream at once, what is charged at the end, and what is released."
+# The demo model repeats up to 1,000 characters of the question word by word (0.04 s a word),
+# so this reply streams for about 7 s: long enough to close the tab well before its end.
+LONG_QUESTION = " ".join(
+    f"Step {n}: explain how a credit hold protects my wallet while replies stream."
+    for n in range(1, 14)
 )
 
 
