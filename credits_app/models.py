@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -698,10 +699,18 @@ class CreditTransfer(SQLModel, table=True):
 
 class SpendRefundPart(SQLModel, table=True):
     """Units of one lot a `usage` entry took that one `refund` entry gave back (lot_id NULL: the
-    part of a spend from before lots existed). Their sum per usage entry never exceeds it."""
+    part of a spend from before lots existed). Their sum per usage entry never exceeds it.
+
+    `restored`: the units went back into `lot_id` itself (its `remaining` went up); false: a
+    new `refund` lot of the refund entry holds them (refunds made before migration 0011, and
+    the part of a spend no lot explains).
+    """
 
     __tablename__ = "spend_refund_parts"
-    __table_args__ = (CheckConstraint("units > 0", name="units_positive"),)
+    __table_args__ = (
+        CheckConstraint("units > 0", name="units_positive"),
+        CheckConstraint("NOT restored OR lot_id IS NOT NULL", name="restored_has_lot"),
+    )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
     usage_entry_id: int = Field(
@@ -719,3 +728,6 @@ class SpendRefundPart(SQLModel, table=True):
         sa_column=Column(BigId, ForeignKey("credit_lots.id", ondelete="RESTRICT"), nullable=True),
     )
     units: int = Field(sa_type=BigInteger, nullable=False)
+    restored: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )

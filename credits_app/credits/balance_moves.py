@@ -1,7 +1,8 @@
 """The one place a wallet's balance moves: `apply_move`, under the wallet's row lock.
 
 Every credit, debit, hold, settlement, release and expiry is a `Move`: what the balance does,
-which lots give the units (in the consumption order, DESIGN §3b), what `held` does, and the
+which lots give the units (in the consumption order, DESIGN §3b), which lots a credit creates
+or gives units back to (a spend refund), what `held` and the month's spend counter do, and the
 ledger entry that records it. `apply_move` runs it as one statement on Postgres (the SQL is in
 `ledger_sql.py`) and as the same fragments in sequence on SQLite, so after every move
 `balance == sum(entries) == sum(lot remaining)` and `held == sum(lot held)`.
@@ -151,6 +152,7 @@ def apply_move(session: Session, wallet_id: int, move: Move, now: datetime) -> A
             None if move.takes is Takes.NONE else move.takes.value,
             move.entry is not None,
             bool(params["lot_units"]),
+            bool(params["return_lots"]),
         )
         row = session.execute(statement, params).one_or_none()
         moved = tuple(row) if row else None
@@ -158,7 +160,10 @@ def apply_move(session: Session, wallet_id: int, move: Move, now: datetime) -> A
         moved = _apply_sqlite(session, move, params)
     if moved is None:
         return None
-    _, balance_after, entry_id, lot_id = moved
+    _, balance_after, entry_id, lot_id = moved[:4]
+    if params["return_lots"] and moved[4] != len(params["return_lots"]):
+        # Only a refund names lots, those its spend took from this wallet: never reached.
+        raise RuntimeError(f"Units for wallet {wallet_id} could not go back to their lots.")
     if move.entry is not None:
         # Alerts are judged here, under the wallet lock (notifications/alerts.py).
         draft = move.entry
@@ -197,7 +202,13 @@ def _apply_sqlite(session: Session, move: Move, params: dict[str, Any]) -> tuple
             params | dict(zip(_LOT_FIELDS, spec, strict=True)) | {"entry_id": entry_id},
         ).scalar_one()
         first_lot = first_lot or lot_id
-    return moved.id, moved.balance, entry_id, first_lot
+    returned = 0
+    for lot_id, units in zip(params["return_lots"], params["return_units"], strict=True):
+        back = session.execute(
+            ledger_sql.SQLITE_RETURN_TO_LOT, params | {"lot": lot_id, "units": units}
+        )
+        returned += back.rowcount  # type: ignore[attr-defined]
+    return moved.id, moved.balance, entry_id, first_lot, returned
 
 
 _LOT_ARRAYS = (
@@ -244,4 +255,6 @@ def _params(wallet_id: int, move: Move, now: datetime) -> dict[str, Any]:
         "lot_priorities": [lot.priority for lot in lots],
         "lot_costs": [lot.cost_minor for lot in lots],
         "lot_currencies": [lot.currency for lot in lots],
+        "return_lots": [back.lot_id for back in draft.returns] if draft else [],
+        "return_units": [back.units for back in draft.returns] if draft else [],
     }

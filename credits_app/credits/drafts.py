@@ -55,11 +55,26 @@ class NewLot:
 
 
 @dataclass(frozen=True)
+class LotReturn:
+    """Units a credit puts back into an existing lot of the wallet (a refund of a spend gives
+    them back to the lot it took them from: same lot, same expiry, same cost basis)."""
+
+    lot_id: int
+    units: int
+
+    def __post_init__(self) -> None:
+        if self.units <= 0:
+            raise InvalidArgument("A lot can only get a positive amount back.")
+
+
+@dataclass(frozen=True)
 class EntryDraft:
     """A ledger entry about to be posted; validated on creation so nothing invalid reaches SQL.
 
     A credit (amount > 0) brings `lots` (default: one lot of the whole amount, source by type,
-    no expiry); a debit carries none: it takes from lots in the consumption order.
+    no expiry) and/or `returns` units into lots it names (a spend refund); a debit carries
+    neither: it takes from lots in the consumption order. `unspend` is what a refund gives
+    back to this month's spend counter (the monthly limit; never taken below zero).
     """
 
     type: TransactionType
@@ -69,6 +84,8 @@ class EntryDraft:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
     lots: tuple[NewLot, ...] = ()
+    returns: tuple[LotReturn, ...] = ()
+    unspend: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.metadata, Mapping):
@@ -89,21 +106,28 @@ class EntryDraft:
             raise InvalidArgument(f"Metadata must be at most {MAX_METADATA_BYTES} bytes of JSON.")
         if self.category is CreditUsageCategory.AI_USAGE:  # AI keys mean nothing elsewhere
             validate_ai_metadata(self.metadata)
-        if self.amount < 0 and self.lots:
+        if self.amount < 0 and (self.lots or self.returns):
             raise InvalidArgument("A debit takes from existing lots; it cannot create any.")
-        if self.lots and sum(lot.units for lot in self.lots) != self.amount:
+        chosen = self.lots or self.returns
+        given = sum(lot.units for lot in self.lots) + sum(back.units for back in self.returns)
+        if chosen and given != self.amount:
             raise InvalidArgument("The lots of a credit must add up to its amount.")
+        refund = self.type is TransactionType.REFUND
+        if self.unspend and not (refund and 0 < self.unspend <= self.amount):
+            raise InvalidArgument("Only a refund gives spending back, at most its amount.")
 
     def new_lots(self) -> tuple[NewLot, ...]:
         """The lots this entry creates (none for a debit)."""
         if self.amount < 0:
             return ()
-        source = DEFAULT_LOT_SOURCE.get(self.type, LotSource.GRANT)
-        return self.lots or (NewLot(self.amount, source),)
+        if self.lots or self.returns:
+            return self.lots
+        return (NewLot(self.amount, DEFAULT_LOT_SOURCE.get(self.type, LotSource.GRANT)),)
 
     def spend_units(self) -> int:
-        """Units this entry spends against the monthly limit: usage counts, other debits don't."""
-        return -self.amount if self.type is TransactionType.USAGE else 0
+        """Units this entry spends against the monthly limit: usage counts, other debits don't;
+        a refund's `unspend` counts negative (the write path keeps the counter at zero or more)."""
+        return -self.amount if self.type is TransactionType.USAGE else -self.unspend
 
     def request_hash(self) -> str:
         """Fingerprint of what was asked, so a replayed key can be told from a reused one.
@@ -120,6 +144,8 @@ class EntryDraft:
         }
         if self.lots:
             request["lots"] = [lot.fingerprint() for lot in self.lots]
+        if self.returns:
+            request["returns"] = [[back.lot_id, back.units] for back in self.returns]
         return hashlib.sha256(canonical_json(request).encode()).hexdigest()
 
 

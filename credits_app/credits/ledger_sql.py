@@ -14,7 +14,10 @@ A move is then ONE statement on Postgres, a data-modifying CTE that
    (`taken = :needed`), the balance stays within [held, max_balance], a spend or a new hold
    stays within the monthly limit (held credits count as spent), a key is used once;
 3. appends the ledger row with the balance the move returned, updates the lots it took from,
-   records the allocations and creates the lots a credit brings.
+   records the allocations, creates the lots a credit brings and puts the units a refund
+   returns back into the lots they were taken from (`_RETURNS`).
+A refund's negative `:spend` lowers the month's spend counter (never below zero) and is never
+held against the monthly limit.
 SQLite cannot modify inside a CTE, so it runs the same fragments as separate statements, each
 after the previous one's result (the takes, then the guarded move, then the rows).
 """
@@ -86,16 +89,18 @@ _MOVE_BALANCE = """
         balance = balance + :amount,
         held = held + :pin - :release,
         spent_this_month = CASE
-            WHEN spend_month = :spend_month THEN spent_this_month + :spend
+            WHEN spend_month = :spend_month AND spent_this_month + :spend > 0
+                THEN spent_this_month + :spend
+            WHEN spend_month = :spend_month THEN 0
             WHEN spend_month > :spend_month THEN spent_this_month
-            ELSE :spend END,
+            WHEN :spend > 0 THEN :spend ELSE 0 END,
         spend_month = CASE WHEN spend_month > :spend_month THEN spend_month ELSE :spend_month END
     WHERE id = :wallet_id
       AND {taken} = :needed
       AND held >= :release
       AND balance + :amount >= held + :pin - :release
       AND balance + :amount <= :max_balance
-      AND (:spend + :pin = 0 OR monthly_limit IS NULL OR :spend + :pin + held - :release + CASE
+      AND (:spend + :pin <= 0 OR monthly_limit IS NULL OR :spend + :pin + held - :release + CASE
             WHEN spend_month = :spend_month THEN spent_this_month ELSE 0 END <= monthly_limit)
       AND NOT EXISTS (
           SELECT 1 FROM ledger_entries AS earlier
@@ -123,6 +128,17 @@ _LOT_CHANGES = """
 _LOT_COLUMNS = """
     (wallet_id, source, entry_id, original, remaining, held, expired, expires_at, priority,
      cost_minor, currency, created_at)
+"""
+
+# Units a refund gives back to lots of this wallet it names (remaining <= original holds: a
+# refund returns only what its spend took from each lot).
+_RETURNS = """
+    UPDATE credit_lots SET remaining = credit_lots.remaining + back.units
+    FROM moved CROSS JOIN unnest(
+        CAST(:return_lots AS BIGINT[]), CAST(:return_units AS BIGINT[])
+    ) AS back(lot_id, units)
+    WHERE credit_lots.id = back.lot_id AND credit_lots.wallet_id = moved.id
+    RETURNING credit_lots.id
 """
 
 _BIND_TYPES: dict[str, TypeEngine[Any]] = {
@@ -172,8 +188,11 @@ DUE_LOTS = _typed(
 
 
 @cache
-def postgres_move(candidates: str | None, entry: bool, new_lots: bool) -> TextClause:
-    """The whole move as one statement, for a shape: candidate lots, an entry, new lots."""
+def postgres_move(
+    candidates: str | None, entry: bool, new_lots: bool, returns: bool = False
+) -> TextClause:
+    """The whole move as one statement, for a shape: candidate lots, an entry, new lots, lots
+    given units back (that shape answers a fifth column: how many lots took units back)."""
     parts = [_TAKES.format(candidates=CANDIDATES[candidates], least="LEAST")] if candidates else []
     taken = "(SELECT COALESCE(SUM(take), 0) FROM moves)" if candidates else "0"
     parts.append(f"moved AS ({_MOVE_BALANCE.format(taken=taken)})")
@@ -213,12 +232,15 @@ def postgres_move(candidates: str | None, entry: bool, new_lots: bool) -> TextCl
             ORDER BY spec.n
             RETURNING id)"""
         )
+    if returns:
+        parts.append(f"returned AS ({_RETURNS})")
     entry_id = "appended.id" if entry else "NULL"
     lot_id = "(SELECT MIN(id) FROM new_lots)" if new_lots else "NULL"
+    returned = ", (SELECT COUNT(*) FROM returned) AS returned_lots" if returns else ""
     join = "LEFT JOIN appended ON TRUE" if entry else ""
     return _typed(
         f"WITH {', '.join(parts)} SELECT moved.id AS wallet_id, moved.balance AS balance_after, "
-        f"{entry_id} AS entry_id, {lot_id} AS lot_id FROM moved {join}"
+        f"{entry_id} AS entry_id, {lot_id} AS lot_id{returned} FROM moved {join}"
     )
 
 
@@ -245,4 +267,8 @@ SQLITE_ALLOCATE = _typed(
 SQLITE_NEW_LOT = _typed(
     f"INSERT INTO credit_lots {_LOT_COLUMNS} VALUES (:wallet_id, :source, :entry_id, :units, "
     ":units, 0, 0, :expires_at, :priority, :cost_minor, :currency, :created_at) RETURNING id"
+)
+SQLITE_RETURN_TO_LOT = _typed(
+    "UPDATE credit_lots SET remaining = remaining + :units "
+    "WHERE id = :lot AND wallet_id = :wallet_id"
 )

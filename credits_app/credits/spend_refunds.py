@@ -1,18 +1,22 @@
 """Refunding a spend back into the credits it was paid with (DESIGN §3b "Refunds return to lots").
 
-A refund of a `usage` entry gives its units back to the lots the spend took them from, the lot
-taken last first, each with that lot's expiry, priority and cost basis: the refund entry
-creates one `refund` lot per source lot it returns to (the lots table is never rewritten for
-a refund; `spend_refund_parts` records which source lot each returned unit belongs to). Units
-whose lot has expired meanwhile expire at once, in an `expiry` entry in the same transaction,
-so a refund can never resurrect expired credits. Everything happens under the wallet's lock,
-so concurrent refunds of one entry queue and together never return more than was spent.
+A refund of a `usage` entry gives its units back to the very lots the spend took them from,
+the lot taken last first: their `remaining` goes back up, so the units keep that lot's expiry,
+priority and cost basis (a lot never holds more than its original: a refund returns only what
+its spend took from each lot, minus what earlier refunds of that spend returned there).
+`spend_refund_parts` records which lot got which units back (`restored`). Units whose lot has
+expired meanwhile expire at once, in an `expiry` entry in the same transaction, so a refund can
+never resurrect expired credits. The part of a spend no allocation explains (spent before lots
+existed) comes back as a new never-expiring `refund` lot. Everything happens under the
+wallet's lock, so concurrent refunds of one entry queue and together never return more than
+was spent.
 
 Who may refund what is decided here:
 - self-service (`refund_own_spend`): a user for their personal wallet, an owner/admin for the
   org wallet; only `marketplace` spends within `REFUND_WINDOW_DAYS`; else 409 `not_refundable`;
 - platform services (`refund_for_service`) and operators: any `usage` entry, no window.
-The month's spend counter goes down by what is refunded while the spend's month is current.
+The month's spend counter goes down by what is refunded while the spend's month is current,
+in the refund's own balance move (`EntryDraft.unspend`, applied by `apply_move`).
 """
 
 import hashlib
@@ -35,7 +39,12 @@ from credits_app.credits.categories import (
     OwnerKind,
     TransactionType,
 )
-from credits_app.credits.drafts import MAX_DESCRIPTION_LENGTH, NewLot, canonical_json
+from credits_app.credits.drafts import (
+    MAX_DESCRIPTION_LENGTH,
+    LotReturn,
+    NewLot,
+    canonical_json,
+)
 from credits_app.credits.errors import (
     BalanceLimitExceeded,
     CreditsError,
@@ -188,6 +197,7 @@ def _refund(
         )
     now = utcnow()
     plan = _plan(db, spend.id, spent, units)
+    same_month = month_of(as_utc(spend.created_at)) == month_of(now)
     draft = EntryDraft(
         type=TransactionType.REFUND,
         amount=units,
@@ -197,11 +207,15 @@ def _refund(
             "refundOf": entry_id,
             "reason": reason,
             "requestHash": request_hash,
-            "lots": [{"lotId": lot_id, "units": taken} for lot_id, taken, _ in plan],
+            "lots": [{"lotId": part.lot_id, "units": part.units} for part in plan],
         }
         | extra,
         idempotency_key=key,
-        lots=tuple(lot for _, _, lot in plan),
+        lots=tuple(NewLot(part.units, LotSource.REFUND) for part in plan if part.lot_id is None),
+        returns=tuple(
+            LotReturn(part.lot_id, part.units) for part in plan if part.lot_id is not None
+        ),
+        unspend=units if same_month else 0,  # a refund in the spend's month gives it back
     )
     applied = apply_move(db, spend.wallet_id, Move(units, entry=draft), now)
     if applied is None or applied.entry_id is None:
@@ -211,13 +225,12 @@ def _refund(
     db.execute(
         parts.insert(),
         [
-            {"usage_entry_id": entry_id, "refund_entry_id": applied.entry_id, "lot_id": lot_id}
-            | {"units": taken}
-            for lot_id, taken, _ in plan
+            {"usage_entry_id": entry_id, "refund_entry_id": applied.entry_id}
+            | {"lot_id": part.lot_id, "units": part.units, "restored": part.lot_id is not None}
+            for part in plan
         ],
     )
-    _unspend(db, spend, units, now)
-    expired = sum(lot.units for _, _, lot in plan if lot.expires_at and lot.expires_at <= now)
+    expired = sum(part.units for part in plan if part.expired(now))
     if expired:
         expire_due_lots_locked(db, spend.wallet_id, now)  # returned to an expired lot: gone
     state = read_wallet(db, wallet_owner, now)
@@ -275,34 +288,33 @@ def _window_end(created_at: datetime) -> datetime:
     return created_at + timedelta(days=get_settings().refund_window_days)
 
 
-def _plan(
-    db: Session, usage_id: int, spent: int, units: int
-) -> list[tuple[int | None, int, NewLot]]:
-    """Which source lots get the units back: the lot taken last first, minus what earlier
-    refunds returned to each. A spend from before lots existed (no allocations) comes back
-    as a never-expiring `refund` lot."""
+@dataclass(frozen=True)
+class _Part:
+    """Units of the refund going back to one lot the spend took from (None: no lot explains
+    them, they come back as a new `refund` lot)."""
+
+    lot_id: int | None
+    units: int
+    expires_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+
+def _plan(db: Session, usage_id: int, spent: int, units: int) -> list[_Part]:
+    """Which lots get the units back: the lot the spend took last first, each at most what the
+    spend took from it minus what earlier refunds of the spend gave it back."""
     taken = db.execute(
         select(
             allocations.c.lot_id,
             func.sum(allocations.c.units).label("units"),
-            lots.c.original,
             lots.c.expires_at,
             lots.c.priority,
-            lots.c.cost_minor,
-            lots.c.currency,
             lots.c.created_at,
         )
         .join(lots, lots.c.id == allocations.c.lot_id)
         .where(allocations.c.entry_id == usage_id)
-        .group_by(
-            allocations.c.lot_id,
-            lots.c.original,
-            lots.c.expires_at,
-            lots.c.priority,
-            lots.c.cost_minor,
-            lots.c.currency,
-            lots.c.created_at,
-        )
+        .group_by(allocations.c.lot_id, lots.c.expires_at, lots.c.priority, lots.c.created_at)
     ).all()
     returned = dict(
         db.execute(
@@ -313,25 +325,18 @@ def _plan(
     )
     # Consumption order, reversed: the lot the spend took last gets its units back first.
     ordered = sorted(taken, key=_consumption_key, reverse=True)
-    plan: list[tuple[int | None, int, NewLot]] = []
+    plan: list[_Part] = []
     need = units
     for row in ordered:
         free = int(row.units) - int(returned.get(row.lot_id, 0))
         give = min(free, need)
         if give <= 0:
             continue
-        cost = None if row.cost_minor is None else row.cost_minor * give // row.original
         expires = as_utc(row.expires_at) if row.expires_at else None
-        plan.append(
-            (
-                row.lot_id,
-                give,
-                NewLot(give, LotSource.REFUND, expires, row.priority, cost, row.currency),
-            )
-        )
+        plan.append(_Part(row.lot_id, give, expires))
         need -= give
     if need > 0:  # the part of the spend no allocation explains (spent before lots existed)
-        plan.append((None, need, NewLot(need, LotSource.REFUND)))
+        plan.append(_Part(None, need))
     return plan
 
 
@@ -348,21 +353,6 @@ def _refunded(db: Session, usage_ids: Sequence[int]) -> dict[int, int]:
         .group_by(parts.c.usage_entry_id)
     ).all()
     return {int(usage_id): int(units) for usage_id, units in rows}
-
-
-def _unspend(db: Session, spend: Row[Any], units: int, now: datetime) -> None:
-    """A refund in the spend's own month gives the month's spend counter back (never below 0)."""
-    month = month_of(as_utc(spend.created_at))
-    if month != month_of(now):
-        return
-    db.execute(
-        text(
-            "UPDATE wallets SET spent_this_month = CASE WHEN spent_this_month > :units "
-            "THEN spent_this_month - :units ELSE 0 END "
-            "WHERE id = :wallet_id AND spend_month = :month"
-        ),
-        {"units": units, "wallet_id": spend.wallet_id, "month": month},
-    )
 
 
 def _earlier_refund(

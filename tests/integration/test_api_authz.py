@@ -245,6 +245,10 @@ USER_ENDPOINTS = [
     ("GET", "/api/orgs/{org}/credits/history", None),
     ("GET", "/api/orgs/{org}/credits/usage", None),
     ("PATCH", "/api/orgs/{org}/credits/settings", {"lowThreshold": 1}),
+    ("POST", "/api/credits/transfers", {"to": {"type": "user", "email": "x@e.com"}, "amount": 1}),
+    ("POST", "/api/orgs/{org}/credits/transfers", {"to": {"type": "user", "id": 1}, "amount": 1}),
+    ("POST", "/api/credits/transactions/1/refund", {}),
+    ("POST", "/api/orgs/{org}/credits/transactions/1/refund", {}),
 ]
 USER_ENDPOINT_IDS = [f"{method} {path}" for method, path, _ in USER_ENDPOINTS]
 
@@ -420,3 +424,177 @@ def test_only_owners_touch_owners_and_the_last_owner_cannot_leave(api: ApiClient
     assert_error(
         api.http.delete(f"{members}/{admin.id}", headers=member.headers), 404, "member_not_found"
     )
+
+
+# --- moving money: transfers and refunds (DESIGN §4b) ---------------------------------------
+
+MONEY_ENDPOINTS = ["transfer-to-member", "transfer-to-org", "refund"]
+
+
+@dataclass(frozen=True)
+class MoneyAttempt:
+    """One call that would move the money org's credits, and where they would go."""
+
+    path: str
+    body: dict[str, Any]
+    receiver: tuple[ApiUser, int | None] | None = None  # (who reads it, org id or personal)
+
+
+@pytest.fixture(scope="module")
+def money_org(api_server: RunningApp, world: OrgWorld) -> int:
+    """A second org with the same people in the same roles, funded for the money matrix (the
+    Matrix org's balance stays 25 for the read cells above)."""
+    users = world.users
+    with httpx.Client(base_url=api_server.base_url, timeout=30, cookies=no_cookie_jar()) as http:
+        client = ApiClient(http)
+        org_id = int(client.create_org(users["owner"], "Money")["id"])
+        client.add_member(users["owner"], org_id, users["admin"], "admin")
+        client.add_member(users["owner"], org_id, users["member"], "member")
+    fund_org(org_id, "100")
+    return org_id
+
+
+def marketplace_spend(api: ApiClient, wallet: dict[str, Any], amount: str = "1") -> int:
+    response = api.service_deduct(
+        {"wallet": wallet, "amount": amount, "category": "marketplace", "description": "Bot"}
+    )
+    assert response.status_code == 200, response.text
+    entry: int = response.json()["transactionId"]
+    return entry
+
+
+def money_attempt(
+    api: ApiClient, world: OrgWorld, org_id: int, endpoint: str, role: str
+) -> MoneyAttempt:
+    """A valid request, so a refusal can only come from the caller's role."""
+    if endpoint == "refund":
+        entry = marketplace_spend(api, {"type": "org", "id": org_id})
+        return MoneyAttempt(f"/api/orgs/{{org}}/credits/transactions/{entry}/refund", {})
+    path = "/api/orgs/{org}/credits/transfers"
+    if endpoint == "transfer-to-member":
+        member = world.users["member"]
+        body = {"to": {"type": "user", "id": member.id}, "amount": "1"}
+        return MoneyAttempt(path, body, (member, None))
+    caller = world.users[role]
+    # Another org the caller owns (outsiders and members own one too: still refused).
+    other = int(api.create_org(caller, f"{role}-side")["id"])
+    return MoneyAttempt(path, {"to": {"type": "org", "id": other}, "amount": "1"}, (caller, other))
+
+
+def call_money(api: ApiClient, user: ApiUser, org_id: int, attempt: MoneyAttempt) -> httpx.Response:
+    path = attempt.path.format(org=org_id)
+    return api.http.post(path, json=attempt.body, headers=user.headers)
+
+
+def balances(api: ApiClient, world: OrgWorld, org_id: int, attempt: MoneyAttempt) -> list[Any]:
+    owner = world.users["owner"]
+    seen = [api.balance(owner, org_id)]
+    if attempt.receiver is not None:
+        seen.append(api.balance(*attempt.receiver))
+    return seen
+
+
+@pytest.mark.parametrize("endpoint", MONEY_ENDPOINTS)
+def test_outsider_gets_the_same_404_on_money_endpoints_and_nothing_moves(
+    api: ApiClient, world: OrgWorld, money_org: int, endpoint: str
+) -> None:
+    outsider = world.users["outsider"]
+    attempt = money_attempt(api, world, money_org, endpoint, "outsider")
+    before = balances(api, world, money_org, attempt)
+    real = call_money(api, outsider, money_org, attempt)
+    missing = call_money(api, outsider, NO_SUCH_ORG, attempt)
+    assert_error(real, 404, "org_not_found")
+    assert (real.status_code, real.content) == (missing.status_code, missing.content)
+    assert balances(api, world, money_org, attempt) == before
+
+
+@pytest.mark.parametrize("endpoint", MONEY_ENDPOINTS)
+def test_member_is_403_on_money_endpoints_and_nothing_moves(
+    api: ApiClient, world: OrgWorld, money_org: int, endpoint: str
+) -> None:
+    attempt = money_attempt(api, world, money_org, endpoint, "member")
+    before = balances(api, world, money_org, attempt)
+    response = call_money(api, world.users["member"], money_org, attempt)
+    error = assert_error(response, 403, "forbidden")
+    assert error["details"] == {"role": "member"}
+    assert balances(api, world, money_org, attempt) == before
+
+
+@pytest.mark.parametrize("endpoint", MONEY_ENDPOINTS)
+@pytest.mark.parametrize("role", ["admin", "owner"])
+def test_admins_and_owners_move_the_org_wallets_credits(
+    api: ApiClient, world: OrgWorld, money_org: int, role: str, endpoint: str
+) -> None:
+    attempt = money_attempt(api, world, money_org, endpoint, role)
+    org_before, *receiver_before = balances(api, world, money_org, attempt)
+    response = call_money(api, world.users[role], money_org, attempt)
+    assert response.status_code == 201, response.text
+    org_after, *receiver_after = balances(api, world, money_org, attempt)
+    if endpoint == "refund":
+        assert decoded(response)["refundedAmount"] == 1
+        assert org_after == org_before + 1
+    else:
+        assert decoded(response)["from"] == {"type": "org", "id": money_org}
+        assert org_after == org_before - 1
+        assert receiver_after == [receiver_before[0] + 1]
+
+
+def test_service_refund_refuses_every_users_token(
+    api: ApiClient, world: OrgWorld, money_org: int
+) -> None:
+    entry = marketplace_spend(api, {"type": "org", "id": money_org})
+    body = {"transactionId": entry, "reason": "trying"}
+    for role in ROLES:
+        response = api.http.post(
+            "/api/internal/credits/refund", json=body, headers=world.users[role].headers
+        )
+        assert_error(response, 401, "invalid_service_key")
+    owner = world.users["owner"]
+    history = decoded(api.http.get(f"/api/orgs/{money_org}/credits/history", headers=owner.headers))
+    spend = next(item for item in history["items"] if item["id"] == entry)
+    assert spend["refundableAmount"] == 1  # nothing was refunded
+
+
+def test_a_user_never_refunds_another_users_entries(api: ApiClient) -> None:
+    alice, bob = api.register("alice"), api.register("bob")
+    fund_user(alice, "5")
+    fund_user(bob, "5")
+    entry = marketplace_spend(api, {"type": "user", "id": bob.id}, "2")
+    alices_org = int(api.create_org(alice, "Alices")["id"])
+    fund_org(alices_org, "5")
+    for path in (
+        f"/api/credits/transactions/{entry}/refund",
+        f"/api/orgs/{alices_org}/credits/transactions/{entry}/refund",
+    ):
+        response = api.http.post(path, json={}, headers=alice.headers)
+        assert_error(response, 404, "transaction_not_found")
+    assert (api.balance(alice), api.balance(bob), api.balance(alice, alices_org)) == (5, 3, 5)
+    bobs = decoded(api.http.get("/api/credits/history", headers=bob.headers))["items"]
+    assert next(item for item in bobs if item["id"] == entry)["refundableAmount"] == 2
+
+
+def test_a_transfer_always_comes_from_the_callers_own_wallet(api: ApiClient) -> None:
+    alice, bob, carol = api.register("alice"), api.register("bob"), api.register("carol")
+    fund_user(alice, "5")
+    fund_user(bob, "5")
+    bobs_org = int(api.create_org(bob, "Bobs")["id"])
+    fund_org(bobs_org, "5")
+    to_carol = {"to": {"type": "user", "email": carol.email}, "amount": "1"}
+    sneaky = api.http.post(
+        "/api/credits/transfers",
+        json=to_carol,
+        params={"userId": bob.id, "orgId": bobs_org},
+        headers=alice.headers,
+    )
+    assert sneaky.status_code == 201, sneaky.text
+    assert decoded(sneaky)["from"] == {"type": "user", "id": alice.id}
+    # Bob's org is not Alice's to send from, nor to send to.
+    to_bobs_org = {"to": {"type": "org", "id": bobs_org}, "amount": "1"}
+    from_bobs = api.http.post(
+        f"/api/orgs/{bobs_org}/credits/transfers", json=to_carol, headers=alice.headers
+    )
+    assert_error(from_bobs, 404, "org_not_found")
+    into_bobs = api.http.post("/api/credits/transfers", json=to_bobs_org, headers=alice.headers)
+    assert_error(into_bobs, 404, "recipient_not_found")
+    assert (api.balance(alice), api.balance(bob), api.balance(carol)) == (4, 5, 1)
+    assert api.balance(bob, bobs_org) == 5

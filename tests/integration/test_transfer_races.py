@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from credits_app.clock import frozen_at
 from credits_app.credits import credit_service as credits
+from credits_app.credits import lot_reads
 from credits_app.credits.categories import LotSource, OwnerKind
 from credits_app.credits.drafts import NewLot
 from credits_app.credits.errors import InsufficientCredits
@@ -81,6 +82,8 @@ def test_ten_concurrent_refunds_never_return_more_than_the_spend_flexprice(
     assert len(succeeded) == 2  # 2 + 2 of 5; a third 2 would exceed the spend
     assert all(isinstance(o, AmountExceedsRefundable) for o in outcomes if isinstance(o, Exception))
     assert credits.balance(owner) == 9
+    # Back into the one lot the spend took from, never above its original.
+    assert [lot.remaining for lot in lot_reads.list_lots(owner)] == [9 * CREDIT]
     assert_lots_match_ledger(owner)
 
 

@@ -63,13 +63,13 @@ def test_a_refund_returns_to_the_lots_last_taken_first_with_their_expiry(
     entry = spend(owner, 8)  # 4 from the soon lot, then 4 from the later one
     result = refund_own_spend(user_id, owner, entry, "5", reason="item not delivered")
     assert (result.refunded_amount, result.remaining_refundable, result.new_balance) == (5, 3, 7)
-    refunds = [
-        (lot.source, lot.remaining // CREDIT, lot.expires_at) for lot in lot_reads.list_lots(owner)
+    left = [
+        (lot.source, lot.remaining // CREDIT, lot.original // CREDIT, lot.expires_at)
+        for lot in lot_reads.list_lots(owner)
     ]
-    # Later lot (taken last) gets its 4 back first, then 1 to the soon lot; expiries kept.
-    assert sorted(refunds, key=str) == sorted(
-        [("refund", 1, soon), ("refund", 4, later), ("grant", 2, later)], key=str
-    )
+    # The later lot (taken last) gets its 4 back first, then 1 goes back into the soon lot:
+    # the same two lots, their expiry kept, no new lot.
+    assert left == [("grant", 1, 4, soon), ("grant", 6, 6, later)]
     item = credits.get_history(owner).items[0]
     assert (item.type, item.category, item.metadata["refundOf"]) == ("refund", "marketplace", entry)
 
@@ -200,3 +200,71 @@ def test_a_refund_notifies_the_wallet_owner(user: tuple[int, WalletOwner]) -> No
     entry = spend(owner, 4)
     refund_own_spend(user_id, owner, entry, 1)
     assert "refund.created" in [item.kind for item in list_notifications(user_id).items]
+
+
+def test_the_original_lot_gets_its_units_back_with_its_cost_basis(
+    user: tuple[int, WalletOwner],
+) -> None:
+    user_id, owner = user
+    bought = NewLot(10 * CREDIT, LotSource.PURCHASE, NOW + 90 * DAY, 40, 1000, "usd")
+    credits.grant(owner, 10, description="bought", lots=(bought,))
+    [lot] = lot_reads.list_lots(owner)
+    entry = spend(owner, 7)
+    refund_own_spend(user_id, owner, entry, 3)
+    refund_own_spend(user_id, owner, entry, 4)
+    [after] = lot_reads.list_lots(owner)  # still one lot: the purchase, whole again
+    assert (after.id, after.source, after.remaining, after.original) == (
+        lot.id,
+        "purchase",
+        10 * CREDIT,
+        10 * CREDIT,
+    )
+    assert (after.expires_at, after.priority) == (NOW + 90 * DAY, 40)
+
+
+def test_a_refund_returns_each_lot_at_most_what_the_spend_took_from_it(
+    user: tuple[int, WalletOwner],
+) -> None:
+    user_id, owner = user
+    credits.grant(owner, 3, description="a", lots=(NewLot(3 * CREDIT, LotSource.GRANT),))
+    credits.grant(owner, 5, description="b", lots=(NewLot(5 * CREDIT, LotSource.PROMOTION),))
+    first = spend(owner, 4)  # 3 from a, 1 from b (both never expire: older first)
+    second = spend(owner, 2)  # 2 from b
+    refund_own_spend(user_id, owner, second)
+    refund_own_spend(user_id, owner, first, 1)  # b, taken last by the first spend, gets 1
+    by_source = {lot.source: lot.remaining // CREDIT for lot in lot_reads.list_lots(owner)}
+    assert by_source == {"promotion": 5}
+    refund_own_spend(user_id, owner, first)  # the other 3 go back into a
+    by_source = {lot.source: lot.remaining // CREDIT for lot in lot_reads.list_lots(owner)}
+    assert by_source == {"grant": 3, "promotion": 5}
+
+
+def test_units_back_in_a_partly_expired_lot_expire_and_the_lot_stays_within_its_original(
+    user: tuple[int, WalletOwner],
+) -> None:
+    user_id, owner = user
+    promo = NewLot(5 * CREDIT, LotSource.PROMOTION, NOW + DAY)
+    credits.grant(owner, 5, description="p", lots=(promo,))
+    credits.grant(owner, 4, description="g")
+    entry = spend(owner, 3)  # from the promotion, which then expires with 2 left in it
+    with frozen_at(NOW + 2 * DAY):
+        result = refund_own_spend(user_id, owner, entry, 3, reason="broken")
+        assert (result.expired_amount, result.new_balance) == (3, 4)
+        types = [item.type for item in credits.get_history(owner).items]
+        assert types[:3] == ["expiry", "refund", "expiry"]
+        expired = [item for item in credits.get_history(owner).items if item.type == "expiry"]
+        assert sorted(item.amount for item in expired) == [-3, -2]
+
+
+def test_a_refund_passes_even_when_the_limit_was_lowered_below_the_months_spend(
+    user: tuple[int, WalletOwner],
+) -> None:
+    user_id, owner = user
+    credits.grant(owner, 100, description="grant")
+    wallet_settings.update_wallet_settings(owner, {"monthly_limit": Units(10 * CREDIT)})
+    entry = spend(owner, 10)
+    wallet_settings.update_wallet_settings(owner, {"monthly_limit": Units(5 * CREDIT)})
+    refund_own_spend(user_id, owner, entry, 4)
+    assert wallet_settings.get_balance_overview(owner).used_this_month == 6
+    refund_own_spend(user_id, owner, entry)
+    assert wallet_settings.get_balance_overview(owner).used_this_month == 0
