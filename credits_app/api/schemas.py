@@ -4,7 +4,6 @@ Amount fields are validated by the domain's own `parse_credits` (one rule, one p
 bad amount is a 400 `invalid_amount` here exactly as it is in the services.
 """
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
 from types import UnionType
@@ -27,7 +26,12 @@ from credits_app.auth.login import MIN_PASSWORD_LENGTH
 from credits_app.auth.members import MemberInfo
 from credits_app.billing.packages import PackageInfo
 from credits_app.credits.ai_usage_report import AiUsageBreakdown, TokenUsage
-from credits_app.credits.amounts import AmountInput, parse_credits, units_to_credits
+from credits_app.credits.amounts import (
+    AmountInput,
+    parse_credit_text,
+    parse_credits,
+    units_to_credits,
+)
 from credits_app.credits.categories import CreditUsageCategory
 from credits_app.credits.credit_service import CreditResult, HistoryItem, HistoryPage, UsageReport
 from credits_app.credits.errors import InvalidAmount
@@ -37,21 +41,11 @@ from credits_app.credits.wallet_settings import BalanceOverview, WalletSettings
 CREDITS_SCHEMA = {"type": "number", "description": "Credits, exact to 4 decimal places"}
 
 
-# The only text an amount may be written as: ASCII digits, an optional minus and fraction.
-# Python's Decimal also reads Arabic-Indic and full-width digits, "1_000", " 1 ", "+1" and
-# "1e3"; the wire format does not (README, "Amounts on the wire").
-AMOUNT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
-
-
 def _positive_credits(value: Any) -> Decimal:
     if not isinstance(value, Decimal | int | str) or isinstance(value, bool):
         raise InvalidAmount("Amount must be a number.", value=repr(value))
-    if isinstance(value, str) and not AMOUNT_TEXT.fullmatch(value):
-        raise InvalidAmount(
-            "An amount written as a string must be ASCII digits with an optional '-' and "
-            'decimal fraction, like "12.5".',
-            value=value,
-        )
+    if isinstance(value, str):  # the wire format's text rule (credits/amounts.py)
+        return units_to_credits(parse_credit_text(value))
     amount: AmountInput = value
     return units_to_credits(parse_credits(amount))
 

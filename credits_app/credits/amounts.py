@@ -10,6 +10,7 @@ Rounding rule:
 Floats are refused outright: they cannot represent most decimal amounts exactly.
 """
 
+import re
 from decimal import Decimal, Inexact, InvalidOperation, localcontext
 
 from credits_app.credits.errors import InvalidAmount
@@ -27,6 +28,22 @@ class Units(int):
 
 
 AmountInput = Decimal | int | str
+
+# The only text an amount may be written as: ASCII digits, an optional minus and fraction.
+# Python's Decimal also reads Arabic-Indic and full-width digits, "1_000", " 1 ", "+1" and
+# "1e3"; the wire format does not (README, "Amounts on the wire"), nor do the UI's forms.
+AMOUNT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+def parse_credit_text(text: str) -> int:
+    """Units of an amount a person or client wrote as text, by the wire format's rule."""
+    if not AMOUNT_TEXT.fullmatch(text):
+        raise InvalidAmount(
+            "An amount written as a string must be ASCII digits with an optional '-' and "
+            'decimal fraction, like "12.5".',
+            value=text,
+        )
+    return parse_credits(text)
 
 
 def parse_credits(value: AmountInput) -> int:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from credits_app.credits.amounts import format_balance
+from credits_app.credits.amounts import SCALE, format_balance
 from credits_app.credits.credit_service import HistoryItem
 from credits_app.state.formatting import (
     CATEGORY_LABELS,
@@ -32,6 +32,8 @@ DETAIL_LABELS = {
     "packageId": "Package",
     "orderId": "Order",
     "transferId": "Transfer",
+    "counterparty": "Counterparty",
+    "note": "Note",
     "refundOf": "Refund of entry",
     "lotId": "Lot",
     "source": "Lot source",
@@ -70,6 +72,14 @@ class HistoryRow:
     is_credit: bool
     balance_after: str
     details: list[Detail] = field(default_factory=list)
+    # "To Bob (bob@example.com) · Transfer #12": who is on the other side and the transfer
+    # both entries share; "Refund of #34" on a refund ("" elsewhere).
+    link: str = ""
+    # Set where a self-service refund is possible (the Refund action): how much, until when.
+    refundable: str = ""
+    refundable_units: int = 0
+    refundable_until: str = ""  # ISO 8601 UTC
+    refundable_until_utc: str = ""
 
 
 EMPTY_ROW = HistoryRow(
@@ -124,7 +134,42 @@ def history_row(item: HistoryItem, package_names: dict[str, str] | None = None) 
         is_credit=item.amount > 0,
         balance_after=format_balance(item.balance_after),
         details=entry_details(item, package_names or {}),
+        link=entry_link(item),
+        refundable=format_balance(item.refundable_amount) if item.refundable_amount else "",
+        refundable_units=units_of(item.refundable_amount) if item.refundable_amount else 0,
+        refundable_until=iso_utc(item.refundable_until) if item.refundable_until else "",
+        refundable_until_utc=utc_text(item.refundable_until) if item.refundable_until else "",
     )
+
+
+def entry_link(item: HistoryItem) -> str:
+    """What ties the entry to another: a transfer's counterparty and its id (the same on the
+    sender's `transfer_out` and the recipient's `transfer_in`), a refund's spend."""
+    metadata = item.metadata or {}
+    if item.type in {"transfer_out", "transfer_in"}:
+        party = counterparty_text(metadata.get("counterparty"))
+        direction = "To" if item.type == "transfer_out" else "From"
+        parts = [f"{direction} {party}"] if party else []
+        transfer_id = metadata.get("transferId")
+        if isinstance(transfer_id, int):
+            parts.append(f"Transfer #{transfer_id}")
+        return " · ".join(parts)
+    refund_of = metadata.get("refundOf")
+    if item.type == "refund" and isinstance(refund_of, int):
+        return f"Refund of #{refund_of}"
+    return ""
+
+
+def counterparty_text(party: Any) -> str:
+    """'Bob (bob@example.com)' for a person whose email the entry names, else the name."""
+    if not isinstance(party, dict):
+        return ""
+    name, email = party.get("name"), party.get("email")
+    name = name if isinstance(name, str) and name else None
+    email = email if isinstance(email, str) and email else None
+    if name and email:
+        return f"{name} ({email})"
+    return name or email or ""
 
 
 def entry_details(item: HistoryItem, package_names: dict[str, str]) -> list[Detail]:
@@ -156,6 +201,11 @@ def history_view(
     )
 
 
+def units_of(amount: Any) -> int:
+    """A Decimal amount of credits as whole units (the client gets ints, never Decimals)."""
+    return int(amount.scaleb(SCALE))
+
+
 def _description(item: HistoryItem, label: str, package_names: dict[str, str]) -> str:
     package_id = (item.metadata or {}).get("packageId")
     if item.type == "purchase" and isinstance(package_id, str) and package_id in package_names:
@@ -170,8 +220,10 @@ def _detail_value(key: str, value: Any, package_names: dict[str, str]) -> str:
         return package_names.get(value, value)
     if key in {"inputTokens", "outputTokens"} and isinstance(value, int):
         return f"{value:,}"
-    if key == "lotId" and isinstance(value, int):
+    if key in {"lotId", "transferId", "refundOf"} and isinstance(value, int):
         return f"#{value}"
+    if key == "counterparty":
+        return counterparty_text(value) or _text(value)
     if key == "expiresAt" and isinstance(value, str):
         try:
             return utc_text(datetime.fromisoformat(value))

@@ -60,6 +60,13 @@ class HistoryState(rx.State):
         return await self._fetch()
 
     @rx.event
+    async def reload(self) -> rx.event.EventSpec | None:
+        """Re-read the page on screen (a refund changed what one of its rows offers)."""
+        if not self.loaded_for:
+            return None
+        return await self._fetch()
+
+    @rx.event
     async def set_type_filter(self, value: str) -> rx.event.EventSpec | None:
         self.type_filter = value if value in TYPE_VALUES else ALL
         return await self.load()

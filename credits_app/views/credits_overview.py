@@ -9,6 +9,7 @@ from credits_app.state.credits_page_state import CreditsPageState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.state.wallet_overview_state import WalletOverviewState
 from credits_app.views.loading import not_loaded
+from credits_app.views.transfer_view import send_credits_action
 
 OPEN_PURCHASE_TAB = CreditsPageState.set_tab("purchase")
 
@@ -37,18 +38,23 @@ def credits_heading() -> rx.Component:
             spacing="1",
             align="start",
         ),
-        rx.cond(
-            # One "Buy credits" on screen: not here when a banner below already offers it.
-            WalletContextState.can_buy
-            & ~not_loaded(WalletOverviewState.loaded_for)
-            & ~WalletOverviewState.overview.offers_buy,
-            rx.button(
-                rx.icon("plus", size=styles.ICON_SIZE),
-                "Buy credits",
-                size="2",
-                on_click=OPEN_PURCHASE_TAB,
-                id="header-buy",
+        rx.hstack(
+            send_credits_action(),
+            rx.cond(
+                # One "Buy credits" on screen: not here when a banner below already offers it.
+                WalletContextState.can_buy
+                & ~not_loaded(WalletOverviewState.loaded_for)
+                & ~WalletOverviewState.overview.offers_buy,
+                rx.button(
+                    rx.icon("plus", size=styles.ICON_SIZE),
+                    "Buy credits",
+                    size="2",
+                    on_click=OPEN_PURCHASE_TAB,
+                    id="header-buy",
+                ),
             ),
+            spacing=styles.GAP_SMALL,
+            wrap="wrap",
         ),
         justify="between",
         align="center",

@@ -16,6 +16,7 @@ from credits_app.views.history_view import history_view
 from credits_app.views.not_found import not_found_view
 from credits_app.views.purchase_view import purchase_view
 from credits_app.views.settings_view import settings_view
+from credits_app.views.transfer_view import refund_entry_dialog, send_credits_dialog
 from credits_app.views.usage_view import usage_view
 
 # After the template's session and context events: checkout return first, so the figures
@@ -39,6 +40,8 @@ def credits_view() -> rx.Component:
             credits_heading(),
             credits_overview(),
             _tabs(),
+            send_credits_dialog(),
+            refund_entry_dialog(),
             spacing="5",
             width="100%",
         ),

@@ -11,6 +11,7 @@ from credits_app.components.credits.credits_transaction_history import (
 )
 from credits_app.state.history_presenters import category_options, type_options
 from credits_app.state.history_state import HistoryState
+from credits_app.state.refund_state import RefundState
 from credits_app.state.wallet_overview_state import WalletOverviewState
 from credits_app.views.loading import not_loaded
 
@@ -52,6 +53,7 @@ def _transactions() -> rx.Component:
             on_close_entry=HistoryState.close_entry,
             # A real download (the browser follows Content-Disposition), not an in-app route.
             on_export=rx.download(url=HistoryState.export_href),
+            on_refund=RefundState.open_dialog,
         ),
         loading=not_loaded(HistoryState.loaded_for),
         selected=HistoryState.selected,

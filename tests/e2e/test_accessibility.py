@@ -15,7 +15,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from credits_app.settings import get_settings
 from tests.e2e.flows import TIMEOUT_MS, sign_in
-from tests.support.api_client import ApiClient
+from tests.support.api_client import ApiClient, fund_user
 from tests.support.app_server import RunningApp
 
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -104,11 +104,28 @@ def open_notifications(page: Page) -> None:
     expect(page.locator("#notifications-read-all")).to_be_visible()
 
 
+def open_send_dialog(page: Page) -> None:
+    page.locator("#send-credits").click()
+    expect(page.locator("#send-credits-dialog")).to_be_visible()
+    page.locator("#send-amount").fill("1.00001")  # with its error message showing
+    expect(page.locator("#send-amount-error")).to_be_visible()
+
+
+def confirm_send_dialog(page: Page) -> None:
+    page.locator("#send-credits").click()
+    page.locator("#send-email").fill("someone@example.com")
+    page.locator("#send-amount").fill("1")
+    page.locator("#send-review").click()
+    expect(page.locator("#send-credits-summary")).to_be_visible()
+
+
 STEPS: dict[str, Callable[[Page], None]] = {
     "usage": lambda page: None,
     "history": open_history,
     "purchase": open_purchase,
     "buy dialog": open_buy_dialog,
+    "send dialog": open_send_dialog,
+    "send confirmation": confirm_send_dialog,
     "assistant": open_assistant,
     "org switcher": open_org_switcher,
     "dark mode": dark_mode,
@@ -125,6 +142,22 @@ def test_credits_page_and_its_dialogs_have_no_serious_violations(
     loaded_credits_page(page, f"{app.base_url}/credits")
     STEPS[step](page)
     assert_accessible(page, f"/credits, {step}")
+
+
+def test_refund_dialog_has_no_serious_violations(
+    app: RunningApp, api: ApiClient, context: BrowserContext, page: Page
+) -> None:
+    user = api.register("refunds")
+    fund_user(user, "10")
+    spend = {"wallet": {"type": "user", "id": user.id}, "amount": "4", "category": "marketplace"}
+    assert api.service_deduct(spend).status_code == 200
+    sign_in(context, app.base_url, user.email)
+    loaded_credits_page(page, f"{app.base_url}/credits?tab=history")
+    page.locator("#history-table .history-refund").click()
+    page.locator("#refund-part").click()
+    page.locator("#refund-amount").fill("5")  # with its error message showing
+    expect(page.locator("#refund-amount-error")).to_be_visible()
+    assert_accessible(page, "/credits, refund dialog")
 
 
 def test_account_page_has_no_serious_violations(

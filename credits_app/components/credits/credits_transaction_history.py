@@ -14,6 +14,7 @@ import reflex as rx
 from credits_app import styles
 from credits_app.components.card import card, card_header
 from credits_app.components.common import empty_state, placeholder_lines
+from credits_app.components.credits.refund_dialog import refund_button
 from credits_app.components.local_time import local_time
 
 StrProp = rx.Var[str] | str
@@ -38,6 +39,7 @@ class HistoryEvents(NamedTuple):
     on_open_entry: EventCallback  # (entry id)
     on_close_entry: EventCallback
     on_export: EventCallback  # downloads the CSV of the current filters
+    on_refund: EventCallback | None = None  # (entry id): opens the Refund dialog of a row
 
 
 class HistoryFilters(NamedTuple):
@@ -115,8 +117,8 @@ def credits_transaction_history(
             rx.cond(
                 view.rows.length() > 0,
                 rx.fragment(
-                    _table(view.rows, events.on_open_entry),
-                    _compact_list(view.rows, events.on_open_entry),
+                    _table(view.rows, events),
+                    _compact_list(view.rows, events),
                 ),
                 _empty(view.filtered, events.on_clear_filters),
             ),
@@ -233,12 +235,40 @@ def _header_cell(title: str) -> rx.Component:
     return rx.table.column_header_cell(title, text_align=align, white_space="nowrap")
 
 
-def _table(rows: rx.Var[list[Any]], on_open: EventCallback) -> rx.Component:
+def _actions(row: rx.Var[Any], events: HistoryEvents) -> rx.Component:
+    """The row's Refund action (where a self-service refund is possible), then its details."""
+    details = _details_button(row, events.on_open_entry)
+    if events.on_refund is None:
+        return details
+    return rx.hstack(
+        rx.cond(row.refundable, refund_button(row, events.on_refund)),
+        details,
+        spacing="2",
+        align="center",
+        justify="end",
+    )
+
+
+def _description_cell(row: rx.Var[Any]) -> rx.Component:
+    """The description, and what links the entry to another (a transfer's other side)."""
+    return rx.vstack(
+        rx.text(row.description, size=styles.BODY_SIZE),
+        rx.cond(
+            row.link,
+            rx.text(
+                row.link, size=styles.SMALL_SIZE, class_name="history-link", **styles.CAPTION_STYLE
+            ),
+        ),
+        spacing="0",
+    )
+
+
+def _table(rows: rx.Var[list[Any]], events: HistoryEvents) -> rx.Component:
     """The full table, for tablets and wider."""
     return rx.box(
         rx.table.root(
             rx.table.header(rx.table.row(*[_header_cell(title) for title in COLUMNS])),
-            rx.table.body(rx.foreach(rows, lambda row: _row(row, on_open))),
+            rx.table.body(rx.foreach(rows, lambda row: _row(row, events))),
             variant="ghost",
             size="2",
             min_width=styles.HISTORY_TABLE_MIN_WIDTH,
@@ -249,10 +279,10 @@ def _table(rows: rx.Var[list[Any]], on_open: EventCallback) -> rx.Component:
     )
 
 
-def _compact_list(rows: rx.Var[list[Any]], on_open: EventCallback) -> rx.Component:
+def _compact_list(rows: rx.Var[list[Any]], events: HistoryEvents) -> rx.Component:
     """On phones: one line per entry, description and date left, signed amount right."""
     return rx.vstack(
-        rx.foreach(rows, lambda row: _compact_row(row, on_open)),
+        rx.foreach(rows, lambda row: _compact_row(row, events)),
         spacing="0",
         width="100%",
         display=styles.NARROW_ONLY,
@@ -260,10 +290,11 @@ def _compact_list(rows: rx.Var[list[Any]], on_open: EventCallback) -> rx.Compone
     )
 
 
-def _compact_row(row: rx.Var[Any], on_open: EventCallback) -> rx.Component:
+def _compact_row(row: rx.Var[Any], events: HistoryEvents) -> rx.Component:
     return rx.hstack(
         rx.vstack(
             rx.text(row.description, size=styles.BODY_SIZE, weight="medium"),
+            rx.cond(row.link, rx.text(row.link, size=styles.SMALL_SIZE, **styles.CAPTION_STYLE)),
             rx.text(
                 local_time(row.at, row.at_utc, "date"),
                 " · ",
@@ -282,7 +313,7 @@ def _compact_row(row: rx.Var[Any], on_open: EventCallback) -> rx.Component:
                 spacing="1",
                 align="end",
             ),
-            _details_button(row, on_open),
+            _actions(row, events),
             align="center",
         ),
         justify="between",
@@ -305,7 +336,7 @@ def _amount_text(row: rx.Var[Any]) -> rx.Component:
     )
 
 
-def _row(row: rx.Var[Any], on_open: EventCallback) -> rx.Component:
+def _row(row: rx.Var[Any], events: HistoryEvents) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
@@ -322,7 +353,7 @@ def _row(row: rx.Var[Any], on_open: EventCallback) -> rx.Component:
                 spacing="0",
             )
         ),
-        rx.table.cell(rx.text(row.description, size=styles.BODY_SIZE)),
+        rx.table.cell(_description_cell(row)),
         rx.table.cell(
             rx.badge(
                 row.type_label,
@@ -348,7 +379,7 @@ def _row(row: rx.Var[Any], on_open: EventCallback) -> rx.Component:
             ),
             text_align="right",
         ),
-        rx.table.cell(_details_button(row, on_open), text_align="center"),
+        rx.table.cell(_actions(row, events), text_align="center"),
         class_name="history-row",
         custom_attrs={"data-type": row.type},
         align="center",
