@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from credits_app.auth.accounts import Role, add_member
 from credits_app.auth.errors import Forbidden
@@ -268,3 +268,26 @@ def test_a_refund_passes_even_when_the_limit_was_lowered_below_the_months_spend(
     assert wallet_settings.get_balance_overview(owner).used_this_month == 6
     refund_own_spend(user_id, owner, entry)
     assert wallet_settings.get_balance_overview(owner).used_this_month == 0
+
+
+def test_the_refund_and_its_spend_counter_are_one_wallet_update(
+    any_engine: Engine, user: tuple[int, WalletOwner]
+) -> None:
+    """The month's counter goes down in the refund's own guarded move (apply_move), not in a
+    second UPDATE beside it."""
+    user_id, owner = user
+    credits.grant(owner, 10, description="grant")
+    wallet_settings.update_wallet_settings(owner, {"monthly_limit": Units(8 * CREDIT)})
+    entry = spend(owner, 6)
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(any_engine, "before_cursor_execute", record)
+    try:
+        refund_own_spend(user_id, owner, entry, 2)
+    finally:
+        event.remove(any_engine, "before_cursor_execute", record)
+    assert sum("UPDATE wallets" in statement for statement in statements) == 1
+    assert wallet_settings.get_balance_overview(owner).used_this_month == 4
