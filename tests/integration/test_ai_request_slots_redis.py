@@ -17,14 +17,12 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-import redis
 
 from credits_app.ai import request_slots
 from credits_app.ai.request_slots import TooManyAiRequests, ai_request_slot, cluster_in_flight
 from credits_app.settings import get_settings
-from tests.support.private_servers import private_redis
+from tests.support.redis_server import delete_prefixed, redis_for_tests
 
-SHARED_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LEASE_SECONDS = 0.6
 LIMIT = 2
 USER_ID = 424242
@@ -45,20 +43,10 @@ asyncio.run(main())
 """
 
 
-def redis_answers(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if redis_answers(SHARED_REDIS_URL):
-        yield SHARED_REDIS_URL
-        return
-    with private_redis(tmp_path_factory.mktemp("redis")) as server:
-        yield server.url
+    with redis_for_tests(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture
@@ -76,9 +64,7 @@ def cluster_env(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dic
     get_settings.cache_clear()
     yield env
     get_settings.cache_clear()
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
+    delete_prefixed(redis_url, prefix)
 
 
 def start_holder(env: dict[str, str], slots: int) -> subprocess.Popen[str]:
