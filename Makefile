@@ -58,6 +58,15 @@ bench-webhooks: $(VENV)/.installed-dev  ## Webhook fulfillment throughput, 5x du
 bench-jobs: $(VENV)/.installed-dev  ## Jobs/s through the worker and the outbox/alert cost on a deduction (needs a local Postgres)
 	$(PY) bench/jobs_bench.py
 
+.PHONY: bench-api wrk
+bench-api: $(VENV)/.installed-dev wrk  ## The REST API over HTTP (wrk) vs /ping, pgbench and in-process ceilings (needs a local Postgres)
+	$(PY) bench/api_bench.py
+
+wrk:  ## Debian's wrk, the HTTP load generator of `make bench-api`
+	@command -v wrk >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }
+
 .PHONY: bench-ai
 bench-ai: $(VENV)/.installed-dev  ## Latency the credit path adds to chat, image, TTS and STT, Postgres + SQLite
 	$(PY) bench/ai_chat_bench.py
