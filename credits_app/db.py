@@ -28,8 +28,10 @@ from sqlmodel import Session, create_engine
 from credits_app.settings import Settings, get_settings
 
 _engine: Engine | None = None
+_read_engine: Engine | None = None
 _engine_lock = threading.Lock()
 log = logging.getLogger(__name__)
+READ_ONLY_OPTION = "credits_read_only"  # execution option: SQLite's BEGIN is deferred
 
 MAX_DEFAULT_WORKERS = 8  # Reflex's own cap on backend workers
 # Postgres SQLSTATEs that mean "too much contention right now": retrying later is safe.
@@ -166,7 +168,9 @@ def _make_sqlite_transactions_immediate(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read takes no write lock: a deferred BEGIN is a consistent snapshot under WAL.
+        read = connection.get_execution_options().get(READ_ONLY_OPTION)
+        connection.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
 def get_engine() -> Engine:
@@ -183,10 +187,43 @@ def get_engine() -> Engine:
 
 def use_engine(engine: Engine) -> None:
     """Point the services at another database (tests, the CLI's --database option)."""
-    global _engine
+    global _engine, _read_engine
     if _engine is not None and _engine is not engine:
         _engine.dispose()
     _engine = engine
+    _read_engine = None
+
+
+def _reading_engine() -> Engine:
+    """The engine's read-only twin (same pool): autocommit on Postgres, deferred BEGIN on
+    SQLite."""
+    global _read_engine
+    engine = get_engine()
+    twin = _read_engine
+    if twin is None or twin.pool is not engine.pool:
+        if engine.dialect.name == "postgresql":
+            twin = engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            twin = engine.execution_options(**{READ_ONLY_OPTION: True})
+        _read_engine = twin
+    return twin
+
+
+@contextmanager
+def read_only(session: Session | None = None) -> Iterator[Session]:
+    """A read that commits nothing; joins the caller's session when one is given.
+
+    On Postgres the session runs in autocommit: no BEGIN and no COMMIT round trip, and every
+    statement sees the latest committed data, exactly as READ COMMITTED gives it inside a
+    transaction (reads that must agree with each other are written as one statement). On
+    SQLite it is a deferred BEGIN, a snapshot that never takes the write lock, rolled back.
+    Writing through it is a bug (on Postgres the write would commit on its own).
+    """
+    if session is not None:
+        yield session
+        return
+    with Session(_reading_engine(), expire_on_commit=False) as new_session:
+        yield new_session
 
 
 @contextmanager

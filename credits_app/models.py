@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
@@ -34,6 +35,9 @@ from credits_app.credits.categories import (
     TransactionType,
     sql_in_list,
 )
+
+# Keys other platform services send (credits/service_deductions.py) are theirs across wallets.
+SERVICE_KEY_CONDITION = "idempotency_key LIKE 'service:%'"
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -149,6 +153,23 @@ class LedgerEntry(SQLModel, table=True):
         Index("ix_ledger_entries_history", "wallet_id", "id"),
         Index("ix_ledger_entries_usage", "wallet_id", "category", "created_at"),
         Index("ix_ledger_entries_idempotency_key", "idempotency_key"),
+        # The usage window scan reads only the window's rows, from the index alone (0011).
+        Index(
+            "ix_ledger_entries_type_window",
+            "wallet_id",
+            "type",
+            "created_at",
+            "category",
+            "amount",
+        ),
+        # A service's key names one request across wallets: the claim is this index (0011).
+        Index(
+            "uq_ledger_entries_service_key",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text(SERVICE_KEY_CONDITION),
+            sqlite_where=text(SERVICE_KEY_CONDITION),
+        ),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))

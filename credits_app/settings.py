@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     db_max_connections: int = Field(20, ge=1)  # per instance: all its workers' pools together
     backend_workers: int | None = Field(None, ge=1)  # unset: 1 without REDIS_URL, else by cores
     db_pool_idle: int = Field(2, ge=1)  # connections a worker keeps open when idle
+    # A checked token is remembered this long per worker (auth/token_cache.py); 0 = no cache.
+    # A sign-out on this machine ends it at once in every worker; on another machine within this.
+    token_cache_seconds: float = Field(3.0, ge=0)
     db_pool_timeout_seconds: float = Field(5.0, gt=0)  # wait for a free connection, then 503
     db_pool_recycle_seconds: int = Field(300, ge=1)  # a connection older than this is replaced
     db_lock_timeout_ms: int = Field(3000, ge=0)  # a row lock wait longer than this: 503 busy

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select, update
 
+from credits_app.auth import token_cache
 from credits_app.auth.accounts import UserInfo
 from credits_app.auth.errors import InvalidCredentials
 from credits_app.auth.login import check_password_policy
@@ -64,6 +65,7 @@ def update_profile(user_id: int, name: str) -> UserInfo:
         user = _user(db, user_id)
         user.name = name
         db.add(user)
+        token_cache.revoked(db)  # cached answers carry the name: look them up again
         return UserInfo(user_id, user.email, user.name)
 
 
@@ -83,6 +85,7 @@ def change_password(user_id: int, current: str, new: str, *, keep_token: str | N
             .where(col(AuthSession.token_hash) != keep)
             .values(revoked_at=utcnow())
         )
+        token_cache.revoked(db)
         return int(ended.rowcount or 0)
 
 
@@ -94,6 +97,7 @@ def sign_out_everywhere(user_id: int) -> None:
             .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow())
         )
+        token_cache.revoked(db)
 
 
 def create_api_token(user_id: int, name: str) -> NewApiToken:
@@ -128,6 +132,7 @@ def revoke_api_token(user_id: int, token_id: int) -> None:
             raise ApiTokenNotFound()
         row.revoked_at = utcnow()
         db.add(row)
+        token_cache.revoked(db)
 
 
 def _user(db: Session, user_id: int) -> User:

@@ -9,12 +9,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import Table, bindparam
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select, update
 
+from credits_app.auth import token_cache
 from credits_app.auth.accounts import UserInfo
 from credits_app.auth.errors import NotAuthenticated
 from credits_app.clock import as_utc, utcnow
-from credits_app.db import unit_of_work
+from credits_app.db import read_only, unit_of_work
 from credits_app.models import ApiToken, AuthSession, User
 
 SESSION_LIFETIME = timedelta(days=30)
@@ -44,26 +47,44 @@ def start_session(user_id: int, *, session: Session | None = None) -> IssuedToke
     return IssuedToken(token, expires_at)
 
 
-def user_for_token(token: str, *, session: Session | None = None) -> UserInfo:
-    """The signed-in user, or `NotAuthenticated` for an unknown, expired or revoked token."""
-    query = (
-        select(User, AuthSession)
-        .join(AuthSession, col(AuthSession.user_id) == col(User.id))
-        .where(col(AuthSession.token_hash) == token_digest(token))
+_users: Table = User.__table__  # type: ignore[attr-defined]
+_sessions: Table = AuthSession.__table__  # type: ignore[attr-defined]
+# One statement, Core (no ORM objects), read without a transaction (db.read_only).
+_SESSION_USER = (
+    core_select(
+        _users.c.id, _users.c.email, _users.c.name, _sessions.c.expires_at, _sessions.c.revoked_at
     )
-    with unit_of_work(session) as db:
-        found = db.exec(query).first()
-        if found is None:
-            # Not a session: maybe a personal API token (auth/account_settings.py).
-            owner = user_for_api_token(token, session=db)
-            if owner is None:
-                raise NotAuthenticated()
-            return owner
-        user, auth_session = found
-        if auth_session.revoked_at is not None or as_utc(auth_session.expires_at) <= utcnow():
+    .join(_sessions, _sessions.c.user_id == _users.c.id)
+    .where(_sessions.c.token_hash == bindparam("digest"))
+)
+
+
+def user_for_token(token: str, *, session: Session | None = None) -> UserInfo:
+    """The signed-in user, or `NotAuthenticated` for an unknown, expired or revoked token.
+
+    A live token's answer is cached for a few seconds (auth/token_cache.py: revocations end it
+    at once in every worker of the machine); a lookup is one statement and commits nothing.
+    """
+    digest = token_digest(token)
+    cached = token_cache.cached_user(digest)
+    if cached is not None:
+        return cached
+    seen_epoch = token_cache.epoch()  # before the lookup: a racing revocation invalidates it
+    with read_only(session) as db:
+        found = db.execute(_SESSION_USER, {"digest": digest}).first()
+    if found is None:
+        # Not a session: maybe a personal API token (auth/account_settings.py).
+        owner = user_for_api_token(token, session=session)
+        if owner is None:
             raise NotAuthenticated()
-        assert user.id is not None
-        return UserInfo(user.id, user.email, user.name)
+        token_cache.remember(digest, owner, None, seen_epoch)
+        return owner
+    expires_at = as_utc(found.expires_at)
+    if found.revoked_at is not None or expires_at <= utcnow():
+        raise NotAuthenticated()
+    user = UserInfo(found.id, found.email, found.name)
+    token_cache.remember(digest, user, expires_at, seen_epoch)
+    return user
 
 
 def end_session(token: str, *, session: Session | None = None) -> None:
@@ -75,6 +96,7 @@ def end_session(token: str, *, session: Session | None = None) -> None:
             .where(col(AuthSession.revoked_at).is_(None))
             .values(revoked_at=utcnow())
         )
+        token_cache.revoked(db)
 
 
 def user_for_api_token(token: str, *, session: Session | None = None) -> UserInfo | None:

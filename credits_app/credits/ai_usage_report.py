@@ -25,7 +25,7 @@ from credits_app.credits.amounts import units_to_credits
 from credits_app.credits.categories import CreditUsageCategory, TransactionType
 from credits_app.credits.credit_service import usage_window_start
 from credits_app.credits.wallet_service import WalletOwner, entries, require_wallet
-from credits_app.db import unit_of_work
+from credits_app.db import read_only
 
 UNKNOWN_MODEL = "unknown"
 
@@ -64,7 +64,7 @@ def get_ai_usage(
     model = func.coalesce(_text(MODEL_KEY), UNKNOWN_MODEL)
     feature = _text(FEATURE_KEY)
     spent = func.sum(-entries.c.amount)
-    with unit_of_work(session) as db:
+    with read_only(session) as db:
         wallet_id = require_wallet(db, owner).id
         window = _ai_entries(wallet_id, since)
         per_model = db.execute(select(model, spent).where(*window).group_by(model)).all()
@@ -85,7 +85,7 @@ def get_token_usage(owner: WalletOwner, *, session: Session | None = None) -> To
         func.coalesce(func.sum(_integer(OUTPUT_TOKENS_KEY)), 0),
         func.coalesce(func.sum(-entries.c.amount), 0),
     )
-    with unit_of_work(session) as db:
+    with read_only(session) as db:
         wallet = require_wallet(db, owner)
         input_tokens, output_tokens, used_units = db.execute(
             query.where(*_ai_entries(wallet.id, period_start))

@@ -24,7 +24,7 @@ from credits_app.credits.amounts import MAX_BALANCE_UNITS, format_credits
 from credits_app.credits.categories import TransactionType
 from credits_app.credits.drafts import EntryDraft
 from credits_app.credits.owners import WalletOwner
-from credits_app.notifications.alerts import BalanceMove, after_balance_move
+from credits_app.notifications.alerts import BalanceMove, WalletAlertState, after_balance_move
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,11 @@ def expire_due_lots_locked(session: Session, wallet_id: int, now: datetime) -> i
     return len(due)
 
 
+# A move answers wallet_id, balance_after, entry_id, lot_id, the alert columns, and (when it
+# gives units back to lots) how many lots took them.
+ALERT_END = 4 + len(ledger_sql.ALERT_COLUMNS.split(", "))
+
+
 def apply_move(session: Session, wallet_id: int, move: Move, now: datetime) -> Applied | None:
     """Apply `move` to a wallet the caller has locked; None when a guard refused it.
 
@@ -161,17 +166,19 @@ def apply_move(session: Session, wallet_id: int, move: Move, now: datetime) -> A
     if moved is None:
         return None
     _, balance_after, entry_id, lot_id = moved[:4]
-    if params["return_lots"] and moved[4] != len(params["return_lots"]):
+    if params["return_lots"] and moved[ALERT_END] != len(params["return_lots"]):
         # Only a refund names lots, those its spend took from this wallet: never reached.
         raise RuntimeError(f"Units for wallet {wallet_id} could not go back to their lots.")
     if move.entry is not None:
-        # Alerts are judged here, under the wallet lock (notifications/alerts.py).
+        # Alerts are judged here, under the wallet lock (notifications/alerts.py), from the
+        # wallet as the move returned it (no second read).
         draft = move.entry
         after_balance_move(
             session,
             BalanceMove(
                 wallet_id, entry_id, draft.type, draft.amount, balance_after, draft.spend_units()
             ),
+            wallet=WalletAlertState(*moved[4:ALERT_END]),
         )
     return Applied(wallet_id, int(balance_after), entry_id, lot_id, now)
 
@@ -208,7 +215,8 @@ def _apply_sqlite(session: Session, move: Move, params: dict[str, Any]) -> tuple
             ledger_sql.SQLITE_RETURN_TO_LOT, params | {"lot": lot_id, "units": units}
         )
         returned += back.rowcount  # type: ignore[attr-defined]
-    return moved.id, moved.balance, entry_id, first_lot, returned
+    alert = tuple(moved)[2:]  # the ALERT_COLUMNS after id, balance
+    return (moved.id, moved.balance, entry_id, first_lot, *alert, returned)
 
 
 _LOT_ARRAYS = (

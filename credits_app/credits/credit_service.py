@@ -34,8 +34,9 @@ from credits_app.credits.wallet_service import (
     open_wallet,
     post_entry,
     require_wallet,
+    wallets,
 )
-from credits_app.db import unit_of_work
+from credits_app.db import read_only, unit_of_work
 
 CREDIT_TYPES = frozenset(
     {
@@ -126,7 +127,7 @@ class UsageReport:
 
 def balance(owner: WalletOwner, *, session: Session | None = None) -> Decimal:
     """The wallet's balance: its lots that have not expired (held credits included)."""
-    with unit_of_work(session) as db:
+    with read_only(session) as db:
         return units_to_credits(require_wallet(db, owner).balance)
 
 
@@ -257,9 +258,16 @@ def get_history(
     if cursor is not None:
         _, after_id = decode_cursor(cursor)
         query = query.where(entries.c.id < after_id)
-    with unit_of_work(session) as db:
-        wallet = require_wallet(db, owner)
-        rows = db.execute(query.where(entries.c.wallet_id == wallet.id).limit(limit + 1)).all()
+    # The wallet's id as a subquery: one statement; only an empty page asks whether it exists.
+    wallet_id = (
+        select(wallets.c.id)
+        .where(wallets.c.owner_kind == owner.kind.value, wallets.c.owner_id == owner.id)
+        .scalar_subquery()
+    )
+    with read_only(session) as db:
+        rows = db.execute(query.where(entries.c.wallet_id == wallet_id).limit(limit + 1)).all()
+        if not rows:
+            require_wallet(db, owner)
         refundable = spend_refunds.refundable_items(db, rows[:limit])
     items = [_history_item(row, refundable.get(row.id)) for row in rows[:limit]]
     has_more = len(rows) > limit
@@ -285,7 +293,7 @@ def get_usage(owner: WalletOwner, *, days: int = 30, session: Session | None = N
         )
         .group_by(day, entries.c.category)
     )
-    with unit_of_work(session) as db:
+    with read_only(session) as db:
         wallet = require_wallet(db, owner)
         rows = db.execute(query.where(entries.c.wallet_id == wallet.id)).all()
     spent = {(date.fromisoformat(str(d)), c): int(units) for d, c, units in rows}

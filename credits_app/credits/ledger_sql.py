@@ -26,7 +26,17 @@ import re
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, Integer, String, TextClause, bindparam, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    TextClause,
+    TextualSelect,
+    bindparam,
+    text,
+)
 from sqlalchemy.types import TypeEngine
 
 from credits_app.models import JsonDocument
@@ -84,6 +94,12 @@ _TAKES = f"""
     )
 """
 
+# What the alert rules judge a move by (notifications/alerts.py), returned by the move itself.
+ALERT_COLUMNS = (
+    "owner_kind, owner_id, low_threshold, critical_threshold, monthly_limit, spend_month, "
+    "spent_this_month"
+)
+
 _MOVE_BALANCE = """
     UPDATE wallets SET
         balance = balance + :amount,
@@ -106,7 +122,7 @@ _MOVE_BALANCE = """
           SELECT 1 FROM ledger_entries AS earlier
           WHERE earlier.wallet_id = wallets.id AND earlier.idempotency_key = :idempotency_key
       )
-    RETURNING id, balance
+    RETURNING id, balance, {alert_columns}
 """
 
 _ENTRY_COLUMNS = """
@@ -176,6 +192,29 @@ _READ_WALLET = (
 LOCK_WALLET = _typed(_READ_WALLET + " FOR UPDATE").columns(spend_month=Date())
 READ_WALLET = _typed(_READ_WALLET).columns(spend_month=Date())  # SQLite: BEGIN IMMEDIATE locks
 
+# A balance overview in one statement: the wallet (as READ_WALLET) and each of its live lots in
+# consumption order (no lot: one row of NULLs), read without a transaction (db.read_only).
+WALLET_WITH_LOTS = _typed(
+    f"""
+    SELECT {
+        _WALLET_COLUMNS.replace("id, balance", "wallets.id, balance", 1).replace(
+            "spent_this_month, held,", "spent_this_month, wallets.held,", 1
+        )
+    },
+           lot.id AS lot_id, lot.source, lot.original, lot.remaining, lot.held AS lot_held,
+           lot.expires_at, lot.priority, lot.created_at
+    FROM wallets LEFT JOIN credit_lots AS lot
+      ON lot.wallet_id = wallets.id AND lot.remaining > 0
+         AND (lot.expires_at IS NULL OR lot.expires_at > :now)
+    WHERE wallets.owner_kind = :owner_kind AND wallets.owner_id = :owner_id
+    ORDER BY lot.expires_at IS NULL, lot.expires_at, lot.priority, lot.created_at, lot.id
+    """
+).columns(
+    spend_month=Date(),
+    expires_at=DateTime(timezone=True),
+    created_at=DateTime(timezone=True),
+)
+
 LOCK_WALLET_BY_ID = text("SELECT id FROM wallets WHERE id = :wallet_id FOR UPDATE")
 
 DUE_LOTS = _typed(
@@ -190,12 +229,12 @@ DUE_LOTS = _typed(
 @cache
 def postgres_move(
     candidates: str | None, entry: bool, new_lots: bool, returns: bool = False
-) -> TextClause:
+) -> TextualSelect:
     """The whole move as one statement, for a shape: candidate lots, an entry, new lots, lots
     given units back (that shape answers a fifth column: how many lots took units back)."""
     parts = [_TAKES.format(candidates=CANDIDATES[candidates], least="LEAST")] if candidates else []
     taken = "(SELECT COALESCE(SUM(take), 0) FROM moves)" if candidates else "0"
-    parts.append(f"moved AS ({_MOVE_BALANCE.format(taken=taken)})")
+    parts.append(f"moved AS ({_MOVE_BALANCE.format(taken=taken, alert_columns=ALERT_COLUMNS)})")
     if entry:
         values = _ENTRY_VALUES.format(
             balance_after="moved.balance", metadata="CAST(:metadata AS JSONB)"
@@ -238,10 +277,11 @@ def postgres_move(
     lot_id = "(SELECT MIN(id) FROM new_lots)" if new_lots else "NULL"
     returned = ", (SELECT COUNT(*) FROM returned) AS returned_lots" if returns else ""
     join = "LEFT JOIN appended ON TRUE" if entry else ""
+    alert = ", ".join(f"moved.{name}" for name in ALERT_COLUMNS.split(", "))
     return _typed(
         f"WITH {', '.join(parts)} SELECT moved.id AS wallet_id, moved.balance AS balance_after, "
-        f"{entry_id} AS entry_id, {lot_id} AS lot_id{returned} FROM moved {join}"
-    )
+        f"{entry_id} AS entry_id, {lot_id} AS lot_id, {alert}{returned} FROM moved {join}"
+    ).columns(spend_month=Date())
 
 
 @cache
@@ -251,7 +291,9 @@ def sqlite_takes(candidates: str) -> TextClause:
     return _typed(f"WITH {takes} SELECT id, take, unpin FROM moves WHERE take > 0 OR unpin > 0")
 
 
-SQLITE_MOVE_BALANCE = _typed(_MOVE_BALANCE.format(taken=":taken"))
+SQLITE_MOVE_BALANCE = _typed(
+    _MOVE_BALANCE.format(taken=":taken", alert_columns=ALERT_COLUMNS)
+).columns(spend_month=Date())
 SQLITE_APPEND_ENTRY = _typed(
     f"INSERT INTO ledger_entries {_ENTRY_COLUMNS} VALUES (:wallet_id, "
     + _ENTRY_VALUES.format(balance_after=":balance_after", metadata=":metadata")

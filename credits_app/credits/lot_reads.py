@@ -11,9 +11,12 @@ from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from credits_app.clock import as_utc, utcnow
+from credits_app.credits import ledger_sql
+from credits_app.credits.balance_moves import WalletState
+from credits_app.credits.errors import WalletNotFound
 from credits_app.credits.owners import WalletOwner
 from credits_app.credits.wallet_service import lots, require_wallet
-from credits_app.db import unit_of_work
+from credits_app.db import read_only
 
 EXPIRING_WITHIN = timedelta(days=30)
 
@@ -55,22 +58,59 @@ def list_lots(owner: WalletOwner, *, session: Session | None = None) -> list[Lot
             lots.c.id,
         )
     )
-    with unit_of_work(session) as db:
+    with read_only(session) as db:
         wallet = require_wallet(db, owner)
         rows = db.execute(query.where(lots.c.wallet_id == wallet.id)).all()
     return [
-        LotView(
-            id=row.id,
-            source=row.source,
-            original=row.original,
-            remaining=row.remaining,
-            held=row.held,
-            expires_at=as_utc(row.expires_at) if row.expires_at else None,
-            priority=row.priority,
-            created_at=as_utc(row.created_at),
+        _view(
+            row.id,
+            row.source,
+            row.original,
+            row.remaining,
+            row.held,
+            row.expires_at,
+            row.priority,
+            row.created_at,
         )
         for row in rows
     ]
+
+
+def wallet_with_lots(
+    owner: WalletOwner, *, session: Session | None = None
+) -> tuple[WalletState, list[LotView]]:
+    """The wallet and its live lots (as `list_lots` orders them) in one statement, one round
+    trip and no transaction; `WalletNotFound` when there is no wallet."""
+    params = {"owner_kind": owner.kind.value, "owner_id": owner.id, "now": utcnow()}
+    with read_only(session) as db:
+        rows = db.execute(ledger_sql.WALLET_WITH_LOTS, params).all()
+    if not rows:
+        raise WalletNotFound(owner.kind.value, owner.id)
+    wallet = WalletState(*rows[0][:9])
+    views = [_view(*row[9:]) for row in rows if row.lot_id is not None]
+    return wallet, views
+
+
+def _view(
+    lot_id: int,
+    source: str,
+    original: int,
+    remaining: int,
+    held: int,
+    expires_at: datetime | None,
+    priority: int,
+    created_at: datetime,
+) -> LotView:
+    return LotView(
+        id=lot_id,
+        source=source,
+        original=original,
+        remaining=remaining,
+        held=held,
+        expires_at=as_utc(expires_at) if expires_at else None,
+        priority=priority,
+        created_at=as_utc(created_at),
+    )
 
 
 def expiring_soon(views: list[LotView], *, within: timedelta = EXPIRING_WITHIN) -> list[LotView]:

@@ -5,6 +5,14 @@ Their idempotency keys live in a namespace of their own (`service:`), so they ca
 with keys the app itself uses, and a key is bound to one wallet: reusing it for another wallet
 is a conflict, like any other change of request under the same key (the ledger's own key
 check covers the same wallet).
+
+The key is claimed by the deduction's own statement: service keys are unique across wallets in
+the schema (`uq_ledger_entries_service_key`), so the insert of the ledger row is the claim. A
+deduction is then the wallet lock and the one move statement, then the commit: no advisory lock
+and no key query first. A concurrent request with the key on another wallet waits for the
+first one's commit and then fails its insert (409); one on the same wallet waits for the wallet
+lock and then replays the original. Only a refused deduction asks whether another wallet holds
+the key (so a reused key is a 409, not a 402).
 """
 
 from collections.abc import Mapping
@@ -12,13 +20,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from credits_app.credits.amounts import AmountInput, Units, parse_credits
 from credits_app.credits.categories import LotSource
 from credits_app.credits.credit_service import CreditResult, deduct, grant
 from credits_app.credits.drafts import DEFAULT_PRIORITY, NewLot
-from credits_app.credits.errors import IdempotencyConflict, InvalidArgument
+from credits_app.credits.errors import CreditsError, IdempotencyConflict, InvalidArgument
 from credits_app.credits.wallet_service import WalletOwner, entries, wallets
 from credits_app.db import unit_of_work
 
@@ -36,21 +45,28 @@ def deduct_for_service(
 ) -> CreditResult:
     """Deduct from exactly the named wallet (no fallback); a replayed key gives the original."""
     key = SERVICE_KEY_PREFIX + idempotency_key if idempotency_key is not None else None
-    with unit_of_work() as db:
-        if key is not None:
-            _refuse_key_of_another_wallet(db, owner, key)
-        try:
-            return deduct(
-                owner,
-                amount,
-                category=category,
-                description=description,
-                metadata=metadata,
-                idempotency_key=key,
-                session=db,
-            )
-        except IdempotencyConflict:
+    try:
+        with unit_of_work() as db:
+            try:
+                return deduct(
+                    owner,
+                    amount,
+                    category=category,
+                    description=description,
+                    metadata=metadata,
+                    idempotency_key=key,
+                    session=db,
+                )
+            except IdempotencyConflict:
+                raise _conflict_in_callers_terms(idempotency_key) from None
+            except CreditsError:
+                if key is not None:  # refused: a key of another wallet is a conflict instead
+                    _refuse_key_of_another_wallet(db, owner, key, lock=False)
+                raise
+    except IntegrityError as error:
+        if key is not None and _is_service_key_claim(error):
             raise _conflict_in_callers_terms(idempotency_key) from None
+        raise
 
 
 def grant_for_service(
@@ -73,7 +89,7 @@ def grant_for_service(
     key = SERVICE_KEY_PREFIX + idempotency_key if idempotency_key is not None else None
     with unit_of_work() as db:
         if key is not None:
-            _refuse_key_of_another_wallet(db, owner, key)
+            _refuse_key_of_another_wallet(db, owner, key, lock=True)
         try:
             return grant(
                 owner,
@@ -95,10 +111,19 @@ def _conflict_in_callers_terms(idempotency_key: str | None) -> IdempotencyConfli
     return IdempotencyConflict(idempotency_key)
 
 
-def _refuse_key_of_another_wallet(db: Session, owner: WalletOwner, key: str) -> None:
-    """Check-then-post must not race: Postgres serializes one key's requests with an advisory
-    lock held to commit; SQLite already holds its single write lock from BEGIN IMMEDIATE."""
-    if db.get_bind().dialect.name == "postgresql":
+def _is_service_key_claim(error: IntegrityError) -> bool:
+    """The insert failed on `uq_ledger_entries_service_key`: another wallet has the key."""
+    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    if constraint is not None:
+        return bool(constraint == "uq_ledger_entries_service_key")
+    return "ledger_entries.idempotency_key" in str(error.orig)  # SQLite names the column
+
+
+def _refuse_key_of_another_wallet(db: Session, owner: WalletOwner, key: str, *, lock: bool) -> None:
+    """Whether another wallet holds the key. Before a grant (`lock`), check-then-post must not
+    race: Postgres serializes one key's requests with an advisory lock held to commit (SQLite
+    holds its write lock from BEGIN IMMEDIATE); the unique index is the last word anyway."""
+    if lock and db.get_bind().dialect.name == "postgresql":
         db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
     used_by = db.execute(
         select(wallets.c.owner_kind, wallets.c.owner_id)

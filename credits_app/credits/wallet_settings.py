@@ -14,7 +14,7 @@ from sqlmodel import Session
 from credits_app.clock import month_of, utcnow
 from credits_app.credits.amounts import AmountInput, parse_credits, units_to_credits
 from credits_app.credits.errors import InvalidArgument
-from credits_app.credits.lot_reads import LotView, expiring_soon, list_lots
+from credits_app.credits.lot_reads import LotView, expiring_soon, wallet_with_lots
 from credits_app.credits.wallet_service import (
     WalletOwner,
     WalletState,
@@ -65,9 +65,7 @@ class BalanceOverview:
 
 def get_balance_overview(owner: WalletOwner, *, session: Session | None = None) -> BalanceOverview:
     """Balance, held and available, its status, this month's spending, and what expires soon."""
-    with unit_of_work(session) as db:
-        wallet = require_wallet(db, owner)
-        lots = list_lots(owner, session=db)
+    wallet, lots = wallet_with_lots(owner, session=session)
     return BalanceOverview(
         balance=units_to_credits(wallet.balance),
         status=balance_status(wallet),

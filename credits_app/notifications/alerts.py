@@ -107,21 +107,42 @@ def limit_crossing(spent_before: int, spent_after: int, limit: int | None) -> Ev
     return None
 
 
-def after_balance_move(db: Session, move: BalanceMove) -> None:
-    """Publish the events this move causes, in its transaction (call it right after the move)."""
+@dataclass(frozen=True)
+class WalletAlertState:
+    """The wallet's settings and spending after a move, as the move statement returns them
+    (credits/ledger_sql.ALERT_COLUMNS), so the rules need no read of their own."""
+
+    owner_kind: str
+    owner_id: int
+    low_threshold: int | None
+    critical_threshold: int | None
+    monthly_limit: int | None
+    spend_month: date | None
+    spent_this_month: int
+
+
+def after_balance_move(
+    db: Session, move: BalanceMove, *, wallet: WalletAlertState | None = None
+) -> None:
+    """Publish the events this move causes, in its transaction (call it right after the move).
+
+    `wallet` is the wallet as the move left it; without it, it is read here."""
     if move.amount == 0:
         return
-    row = db.execute(
-        select(
-            wallets.c.owner_kind,
-            wallets.c.owner_id,
-            wallets.c.low_threshold,
-            wallets.c.critical_threshold,
-            wallets.c.monthly_limit,
-            wallets.c.spend_month,
-            wallets.c.spent_this_month,
-        ).where(wallets.c.id == move.wallet_id)
-    ).one()
+    row = (
+        wallet
+        or db.execute(
+            select(
+                wallets.c.owner_kind,
+                wallets.c.owner_id,
+                wallets.c.low_threshold,
+                wallets.c.critical_threshold,
+                wallets.c.monthly_limit,
+                wallets.c.spend_month,
+                wallets.c.spent_this_month,
+            ).where(wallets.c.id == move.wallet_id)
+        ).one()
+    )
     owner = WalletOwner(OwnerKind(row.owner_kind), row.owner_id)
     thresholds = Thresholds(row.low_threshold, row.critical_threshold, row.monthly_limit)
     before = move.balance_after - move.amount
