@@ -61,7 +61,10 @@ class Settings(BaseSettings):
     # backend worker processes; see db.pool_plan for how workers and pools are derived from it.
     db_max_connections: int = Field(20, ge=1)  # per instance: all its workers' pools together
     backend_workers: int | None = Field(None, ge=1)  # unset: 1 without REDIS_URL, else by cores
-    db_pool_idle: int = Field(2, ge=1)  # connections a worker keeps open when idle
+    # Connections a worker keeps open when idle. Beyond them a request opens a connection and
+    # closes it again: at 2, 16 concurrent requests spent ~17% of a worker's CPU connecting
+    # (issue 16, py-spy). Idle ones still go away: the server ends sessions idle 2 x recycle.
+    db_pool_idle: int = Field(8, ge=1)
     # A checked token is remembered this long per worker (auth/token_cache.py); 0 = no cache.
     # A sign-out on this machine ends it at once in every worker; on another machine within this.
     token_cache_seconds: float = Field(3.0, ge=0)

@@ -36,8 +36,11 @@ def test_with_redis_workers_follow_cores_but_leave_each_at_least_two_connections
 
 
 def test_only_db_pool_idle_connections_per_worker_stay_open_the_rest_is_overflow() -> None:
-    plan = pool_plan(settings(db_max_connections=12, backend_workers=3, redis_url=REDIS))
+    plan = pool_plan(
+        settings(db_max_connections=12, backend_workers=3, redis_url=REDIS, db_pool_idle=2)
+    )
     assert (plan.pool_size, plan.max_overflow) == (2, 2)
+    assert pool_plan(settings(db_max_connections=20)).pool_size == 8  # the default: 8 kept
 
 
 def test_explicit_workers_need_redis_and_a_connection_each() -> None:
