@@ -109,7 +109,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 time_report(users[size], 10)
             cost = {size: time_report(users[size], args.calls) for size in SIZES}
             rows.append((label, cost))
-            if label.startswith("with"):
+            print(f"{label}: " + ", ".join(f"{s:,}: {c * 1000:.2f} ms" for s, c in cost.items()))
+            if label.startswith("with "):
                 with admin.connect() as connection:
                     connection.execute(text(f"DROP INDEX {INDEX}"))
                     connection.execute(text("ANALYZE ledger_entries"))

@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     # A checked token is remembered this long per worker (auth/token_cache.py); 0 = no cache.
     # A sign-out on this machine ends it at once in every worker; on another machine within this.
     token_cache_seconds: float = Field(3.0, ge=0)
+    token_revocation_file: str | None = None  # the shared counter; default: in the temp dir
     db_pool_timeout_seconds: float = Field(5.0, gt=0)  # wait for a free connection, then 503
     db_pool_recycle_seconds: int = Field(300, ge=1)  # a connection older than this is replaced
     db_lock_timeout_ms: int = Field(3000, ge=0)  # a row lock wait longer than this: 503 busy

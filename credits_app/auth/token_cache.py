@@ -49,10 +49,10 @@ _lock = threading.Lock()
 
 def revocation_file() -> Path:
     """The machine-wide counter for this database (TOKEN_REVOCATION_FILE overrides it)."""
-    explicit = os.environ.get("TOKEN_REVOCATION_FILE")
-    if explicit:
-        return Path(explicit)
-    database = hashlib.sha256(get_settings().database_url.encode()).hexdigest()[:16]
+    settings = get_settings()
+    if settings.token_revocation_file:
+        return Path(settings.token_revocation_file)
+    database = hashlib.sha256(settings.database_url.encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"credits-token-revocations-{database}"
 
 
