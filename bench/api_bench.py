@@ -325,9 +325,13 @@ class ClientPool:
 # --------------------------------------------------------------------------------------------
 
 
+AUTOCOMMIT = "__autocommit__"  # marks a captured statement sent outside a transaction
+
+
 def capture_sql(kind: str, url: str, fixture: Fixture) -> list[tuple[str, dict[str, Any]]]:
     """The statements (and their parameters) one call of `kind` sends, as psycopg gets them;
-    the transaction's BEGIN/COMMIT are recorded as such (a read that commits shows COMMIT)."""
+    the transaction's COMMIT/ROLLBACK are recorded as such, and statements sent in autocommit
+    (no BEGIN, no COMMIT: db.read_only) are marked."""
     from credits_app.db import get_engine
 
     engine = get_engine()
@@ -335,8 +339,11 @@ def capture_sql(kind: str, url: str, fixture: Fixture) -> list[tuple[str, dict[s
     call()  # warm: the first call may create caches or open lazily
     captured: list[tuple[str, dict[str, Any]]] = []
 
-    def on_execute(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        captured.append((" ".join(statement.split()), dict(parameters or {})))
+    def on_execute(conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        params = dict(parameters or {})
+        if conn.connection.dbapi_connection.autocommit:  # db.read_only: no BEGIN is sent
+            params[AUTOCOMMIT] = True
+        captured.append((" ".join(statement.split()), params))
 
     def on_commit(_conn: Any) -> None:
         captured.append(("COMMIT", {}))
@@ -364,8 +371,9 @@ def pgbench_script(
     Every parameter becomes a pgbench variable (sent as a bind parameter in `-M prepared`) with
     the captured value, except the ones a run varies: the wallet owner's and wallet's ids (a
     random spread wallet per transaction) and the idempotency key (random per transaction).
-    NULL and '' cannot be pgbench variables and are written inline. Each statement runs in
-    one BEGIN ... COMMIT, as the app runs it; a read the app does not commit ends with ROLLBACK.
+    NULL and '' cannot be pgbench variables and are written inline. Statements run in BEGIN ...
+    COMMIT as the app ran them; ones the app sent in autocommit run bare (one round trip each);
+    a transaction the app left open ends with ROLLBACK (what the pool's reset sends).
     """
     variables: dict[str, str] = {}
     lines = []
@@ -383,7 +391,10 @@ def pgbench_script(
             lines.append(f"{statement};")
             in_transaction = False
             continue
-        if not in_transaction:
+        autocommit = params.pop(AUTOCOMMIT, False)
+        if autocommit and in_transaction:  # cannot happen on one connection; be loud
+            raise RuntimeError("an autocommit statement inside a captured transaction")
+        if not autocommit and not in_transaction:
             lines.append("BEGIN;")
             in_transaction = True
 
