@@ -5,10 +5,10 @@ Run from the project root (`make bench-usage`):
     .venv/bin/python bench/usage_bench.py \
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--calls 200]
 
-Two wallets with the same last 30 days (`--window` usage entries in it) and a different past:
-1,000 and 20,000 entries in all, the older ones spread over the two years before. Both are
-written through the real ledger (`deduct_personal_credits` under a frozen clock, in one
-transaction each). It then times what `GET …/usage?days=30` runs (`credit_service.get_usage`
+Two wallets with the same last 30 days (`--window` usage entries in it, written through the
+real ledger under a frozen clock) and a different past: 1,000 and 20,000 entries in all, the
+older ones spread over the two years before (SQL copies of a real entry, see `fill`).
+It then times what `GET …/usage?days=30` runs (`credit_service.get_usage`
 and `ai_usage_report.get_ai_usage`), median of `--calls` calls, on each wallet, and prints
 the ratio 20,000 / 1,000; then the same with the window index of migration 0011 dropped
 (`ix_ledger_entries_type_window`), which is how the query ran before it, in the same run.
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import make_url, text
+from sqlalchemy import URL, make_url, text
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
@@ -39,22 +39,22 @@ CATEGORIES = ("ai_usage", "premium_feature", "subscription", "other")
 INDEX = "ix_ledger_entries_type_window"
 
 
-def fill(user_id: int, total: int, window: int, now: datetime) -> None:
-    """`total` usage entries: `window` in the last 30 days, the rest over the two years before."""
+def fill(user_id: int, total: int, window: int, now: datetime, url: URL) -> None:
+    """`total` usage entries: `window` in the last 30 days through the real ledger
+    (`deduct_personal_credits` under a frozen clock, one transaction), and the rest over the
+    two years before as SQL copies of the oldest real one (the report only reads their type,
+    category, amount and date; writing 19,000 entries through the service took ~15 min on this
+    shared machine). The copies leave the wallet's balance != sum(entries): a read bench only."""
     from credits_app.clock import frozen_at
     from credits_app.credits.credit_service import deduct_personal_credits, grant_personal_credits
     from credits_app.db import unit_of_work
 
-    start = now - timedelta(days=760)
-    older = total - window
-    moments = [start + timedelta(days=730) * (n / older) for n in range(older)]
     window_start = now - timedelta(days=29)
-    moments += [window_start + timedelta(days=29) * (n / window) for n in range(window)]
     with unit_of_work() as session:
-        with frozen_at(start - timedelta(days=1)):
+        with frozen_at(window_start - timedelta(days=1)):
             grant_personal_credits(user_id, "1000000", description="Funding", session=session)
-        for number, moment in enumerate(moments):
-            with frozen_at(moment):
+        for number in range(window):
+            with frozen_at(window_start + timedelta(days=29) * (number / window)):
                 deduct_personal_credits(
                     user_id,
                     "0.0001",
@@ -62,6 +62,34 @@ def fill(user_id: int, total: int, window: int, now: datetime) -> None:
                     metadata={"model": "gpt-4o-mini", "feature": "chat"},
                     session=session,
                 )
+    older = total - window
+    admin = admin_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(
+                text(
+                    """
+                    INSERT INTO ledger_entries (wallet_id, type, category, amount, balance_after,
+                        description, metadata, created_at)
+                    SELECT e.wallet_id, e.type, (ARRAY[:c0, :c1, :c2, :c3])[1 + n % 4], e.amount,
+                           e.balance_after, e.description, e.metadata,
+                           CAST(:start AS TIMESTAMPTZ) + (n * INTERVAL '730 days') / :older
+                    FROM (SELECT * FROM ledger_entries
+                          WHERE wallet_id = (SELECT id FROM wallets WHERE owner_kind = 'user'
+                                             AND owner_id = :user_id) AND type = 'usage'
+                          ORDER BY id LIMIT 1) AS e
+                    CROSS JOIN generate_series(0, :older - 1) AS n
+                    """
+                ),
+                {
+                    "user_id": user_id,
+                    "older": older,
+                    "start": now - timedelta(days=760),
+                    **{f"c{i}": c for i, c in enumerate(CATEGORIES)},
+                },
+            )
+    finally:
+        admin.dispose()
 
 
 def time_report(user_id: int, calls: int) -> float:
@@ -98,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for size in SIZES:
             started = time.perf_counter()
             users[size] = create_user(f"usage-{size}@example.com", f"Usage {size}").id
-            fill(users[size], size, args.window, now)
+            fill(users[size], size, args.window, now, url)
             print(f"filled {size:,} entries in {time.perf_counter() - started:.0f} s", flush=True)
         admin = admin_engine(url)
         with admin.connect() as connection:
