@@ -11,7 +11,8 @@ through the real services, starts the app the way an instance starts
 (`python -m credits_app serve`: Granian, workers from DB_MAX_CONNECTIONS, API only) and drives
 it with `wrk` (C, keep-alive, one Lua script per request kind) at each connection count:
 
-- `GET /ping` (Reflex's own route: the server's floor, no database);
+- `GET /ping` (Reflex's own route: the server's floor, no database), measured again right
+  before every row so each ratio compares figures taken seconds apart;
 - `GET /api/credits` and `GET /api/credits/history?limit=20` with a bearer token;
 - `POST /api/internal/credits/deduct` (service key, a fresh Idempotency-Key per request) on one
   hot wallet and spread over 200 wallets;
@@ -21,7 +22,8 @@ it with `wrk` (C, keep-alive, one Lua script per request kind) at each connectio
 
 The ceilings of the same run: pgbench (`-M prepared`) replaying the SQL one request issues,
 captured from the service functions as SQLAlchemy sends it (as bench/ledger_bench.py does),
-and the same service functions called in-process from client processes (no HTTP). For every
+and the same service functions called in-process from client processes (no HTTP), each run
+right before its HTTP row. For every
 row it prints req/s, p50 and p99 (wrk's latency histogram), the ratios, and the app's CPU per
 request (utime + stime of the server's whole process group over the run, from /proc). At the
 end it checks the ledger: no purchase credited twice, every balance equal to its entries.
@@ -85,7 +87,7 @@ FUNDS = "10000000"
 DEDUCTION = "0.0001"
 CATEGORY = "ai_usage"
 COPIES = 5  # deliveries of every webhook event
-EVENTS_PER_RUN = 500  # purchases prepared for one webhook run (the run stops when they are out)
+EVENTS_PER_RUN = 200  # purchases prepared for one webhook run (the run stops when they are out)
 IN_PROCESS_CLIENTS = (1, 16)  # client processes for the in-process ceiling
 KINDS = ("ping", "credits", "history", "deduct-hot", "deduct-spread", "chat", "webhook")
 CEILINGS = ("credits", "history", "deduct-hot", "deduct-spread")  # with pgbench + in-process
@@ -383,7 +385,6 @@ def pgbench_script(
         lines.append(f"\\set uid {fixture.hot_user}")
     lines.append(f"\\set wid :uid + {fixture.wallet_offset}")
     lines.append("\\set key random(1, 1000000000000)")
-    captured_user = fixture.hot_user
     keys = {p for _, params in captured for p in params.values() if _is_service_key(p)}
     in_transaction = False
     for number, (statement, params) in enumerate(captured):
@@ -403,7 +404,7 @@ def pgbench_script(
             value = params[name]
             if kind.startswith("deduct") and value in keys:
                 return "'service:' || :key"
-            if kind.startswith("deduct") and name in ("owner_id",) and value == captured_user:
+            if kind.startswith("deduct") and name == "owner_id":
                 return ":uid"
             if kind.startswith("deduct") and name in ("wallet_id", "id_1"):
                 return ":wid"
@@ -762,27 +763,13 @@ def _measure(
     connections: Sequence[int],
 ) -> list[Row]:
     ceilings = [k for k in kinds if k in CEILINGS] if not args.no_ceilings else []
-    pgbench: dict[tuple[str, int], Measure] = {}
-    in_process: dict[tuple[str, int], Measure] = {}
+    scripts = {}
     for kind in ceilings:
-        captured = capture_sql(kind, scratch, fixture)
-        script, variables = pgbench_script(kind, captured, fixture)
-        print(f"pgbench script for {kind}:\n{script}", flush=True)
-        for clients in connections:
-            pgbench[(kind, clients)] = run_pgbench(url, script, variables, clients, args.seconds)
-            print(f"  pgbench {kind} c={clients}: {pgbench[(kind, clients)].rate:,.0f} tx/s")
-    if ceilings:
-        pool = ClientPool(max(IN_PROCESS_CLIENTS), scratch, fixture)
-        try:
-            for kind in ceilings:
-                for clients in IN_PROCESS_CLIENTS:
-                    in_process[(kind, clients)] = pool.run(kind, clients, args.seconds)
-                    rate = in_process[(kind, clients)].rate
-                    print(f"  in-process {kind} x{clients}: {rate:,.0f} ops/s", flush=True)
-        finally:
-            pool.close()
+        scripts[kind] = pgbench_script(kind, capture_sql(kind, scratch, fixture), fixture)
+        print(f"pgbench script for {kind}:\n{scripts[kind][0]}", flush=True)
     environment = dict(item.split("=", 1) for item in args.env)
     rows: list[Row] = []
+    pool = ClientPool(max(IN_PROCESS_CLIENTS), scratch, fixture) if ceilings else None
     with (
         tempfile.TemporaryDirectory() as logs,
         running_app(
@@ -798,8 +785,9 @@ def _measure(
         pgid = app.process.pid
         print(f"serving: {_first_line(app.log_file, 'serving')}", flush=True)
         base = f"http://127.0.0.1:{args.port}"
-        pings: dict[int, Measure] = {}
-        for kind in ["ping", *(k for k in kinds if k != "ping")]:
+        # Every row's ceilings run right before it (the machine's load drifts between minutes):
+        # /ping at the same connections, pgbench, the in-process calls, then the request.
+        for kind in kinds:
             for conns in connections:
                 events_file = None
                 fulfilled_before = 0
@@ -810,20 +798,18 @@ def _measure(
                         "".join(f"{sig}\t{body.decode()}\n" for body, sig in events)
                     )
                     fulfilled_before = fulfilled_purchases(url)
-                run_wrk(base, lua_script("ping", fixture, None), conns, 1, pgid)  # warm
+                ping = run_wrk(base, lua_script("ping", fixture, None), conns, 2, pgid)
+                ceiling = None
+                if kind in scripts:
+                    script, variables = scripts[kind]
+                    ceiling = run_pgbench(url, script, variables, conns, args.seconds)
+                inproc = None
+                if pool is not None and kind in ceilings and conns in IN_PROCESS_CLIENTS:
+                    inproc = pool.run(kind, conns, args.seconds)
                 measure = run_wrk(
                     base, lua_script(kind, fixture, events_file), conns, args.seconds, pgid
                 )
-                if kind == "ping":
-                    pings[conns] = measure
-                    if "ping" not in kinds:
-                        continue
-                row = Row(kind, conns, measure, ping=pings.get(conns))
-                key = (kind, min(conns, max(IN_PROCESS_CLIENTS)))
-                row.pgbench = pgbench.get((kind, conns))
-                row.in_process = in_process.get(key) if key[1] in IN_PROCESS_CLIENTS else None
-                if row.in_process is not None and key[1] != conns:
-                    row.notes.append(f"in-process ceiling with {key[1]} client processes")
+                row = Row(kind, conns, measure, ping=ping, pgbench=ceiling, in_process=inproc)
                 if kind == "webhook":
                     done = fulfilled_purchases(url) - fulfilled_before
                     row.notes.append(
@@ -834,9 +820,15 @@ def _measure(
                 print(
                     f"  {kind:14} c={conns:<3} {measure.rate:8,.0f} req/s  p50 "
                     f"{measure.p50_ms:6.1f} ms  p99 {measure.p99_ms:6.1f} ms  "
-                    f"cpu {measure.cpu_ms_per_request:.2f} ms/req  errors {measure.errors}",
+                    f"cpu {measure.cpu_ms_per_request:.2f} ms/req  errors {measure.errors}  "
+                    f"(ping {ping.rate:,.0f}"
+                    + (f", pgbench {ceiling.rate:,.0f}" if ceiling else "")
+                    + (f", in-process {inproc.rate:,.0f}" if inproc else "")
+                    + ")",
                     flush=True,
                 )
+    if pool is not None:
+        pool.close()
     return rows
 
 
