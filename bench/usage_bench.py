@@ -10,7 +10,7 @@ real ledger under a frozen clock) and a different past: 1,000 and 20,000 entries
 older ones spread over the two years before (SQL copies of a real entry, see `fill`).
 It then times what `GET …/usage?days=30` runs (`credit_service.get_usage`
 and `ai_usage_report.get_ai_usage`), median of `--calls` calls, on each wallet, and prints
-the ratio 20,000 / 1,000; then the same with the window index of migration 0011 dropped
+the ratio 20,000 / 1,000; then the same with the window index of migration 0012 dropped
 (`ix_ledger_entries_type_window`), which is how the query ran before it, in the same run.
 The target is a ratio <= 1.5.
 """
@@ -132,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         with admin.connect() as connection:
             connection.execute(text("VACUUM (ANALYZE) ledger_entries, wallets"))
         rows = []
-        for label in ("with the window index (0011)", "without it (before)"):
+        for label in ("with the window index (0012)", "without it (before)"):
             for size in SIZES:  # warm
                 time_report(users[size], 10)
             cost = {size: time_report(users[size], args.calls) for size in SIZES}

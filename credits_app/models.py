@@ -153,7 +153,7 @@ class LedgerEntry(SQLModel, table=True):
         Index("ix_ledger_entries_history", "wallet_id", "id"),
         Index("ix_ledger_entries_usage", "wallet_id", "category", "created_at"),
         Index("ix_ledger_entries_idempotency_key", "idempotency_key"),
-        # The usage window scan reads only the window's rows, from the index alone (0011).
+        # The usage window scan reads only the window's rows, from the index alone (0012).
         Index(
             "ix_ledger_entries_type_window",
             "wallet_id",
@@ -162,7 +162,7 @@ class LedgerEntry(SQLModel, table=True):
             "category",
             "amount",
         ),
-        # A service's key names one request across wallets: the claim is this index (0011).
+        # A service's key names one request across wallets: the claim is this index (0012).
         Index(
             "uq_ledger_entries_service_key",
             "idempotency_key",

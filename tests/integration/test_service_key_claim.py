@@ -1,4 +1,4 @@
-"""A service deduction claims its key with its own insert (the unique index of migration 0011):
+"""A service deduction claims its key with its own insert (the unique index of migration 0012):
 no advisory lock, no key query first, and still one entry per key across every wallet."""
 
 import uuid
