@@ -246,6 +246,27 @@ class CreditPackage(SQLModel, table=True):
     bonus_expires_in_days: int | None = Field(default=None, nullable=True)
 
 
+class PricingTier(SQLModel, table=True):
+    """A volume price: buying at least `min_credits` whole credits costs `unit_price_micros`
+    millionths of a minor unit (cent) per credit, plus `bonus_percent` % bonus credits.
+
+    Prices of custom-amount purchases come from here (billing/pricing.py); the rules that keep
+    the table sensible (unit price never rising with the amount) are checked on every edit.
+    """
+
+    __tablename__ = "pricing_tiers"
+    __table_args__ = (
+        CheckConstraint("min_credits > 0", name="min_credits_positive"),
+        CheckConstraint("unit_price_micros > 0", name="unit_price_positive"),
+        CheckConstraint("bonus_percent >= 0 AND bonus_percent <= 100", name="bonus_in_range"),
+    )
+
+    min_credits: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    unit_price_micros: int = Field(sa_type=BigInteger, nullable=False)
+    bonus_percent: int = Field(default=0, nullable=False)
+    updated_at: datetime = _timestamp_column()
+
+
 class Purchase(SQLModel, table=True):
     """One attempt to buy a package: a snapshot of who pays what for how many credits.
 
@@ -272,7 +293,7 @@ class Purchase(SQLModel, table=True):
     buyer_user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="RESTRICT"), nullable=False)
     )
-    package_id: str = Field(max_length=64)
+    package_id: str | None = Field(default=None, max_length=64)  # None: a custom amount
     credits: int = Field(sa_type=BigInteger, nullable=False)  # units, bonus included
     bonus_credits: int = Field(default=0, sa_type=BigInteger, nullable=False)  # units
     price_minor: int = Field(sa_type=BigInteger, nullable=False)
@@ -294,6 +315,9 @@ class Purchase(SQLModel, table=True):
     fulfilled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     updated_at: datetime = _timestamp_column()
     bonus_expires_in_days: int | None = Field(default=None, nullable=True)  # package's, at checkout
+    # A custom amount's tier price at checkout (millionths of a minor unit per credit).
+    unit_price_micros: int | None = Field(default=None, sa_type=BigInteger)
+    receipt_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class StripeEvent(SQLModel, table=True):

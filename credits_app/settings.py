@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     # Per-user caps per rolling hour, counted from the database (429 rate_limited beyond them).
     org_creations_per_hour: int = Field(default=10, ge=1)
     pending_purchases_per_hour: int = Field(default=20, ge=1)
+    # Custom-amount purchases (billing/pricing.py): whole credits in this range, priced from the
+    # volume tiers in this currency; outside it /api/credits/pricing and purchases answer 400.
+    purchase_min_credits: int = Field(default=100, ge=1)
+    purchase_max_credits: int = Field(default=10_000_000, ge=1, le=10**11)
+    pricing_currency: str = Field(default="usd", pattern=r"^[a-z]{3}$")
+    pricing_bonus_expires_days: int = Field(default=0, ge=0, le=3650)  # tier bonus; 0 = never
     # Self-service refunds of marketplace spends (credits/spend_refunds.py), days after the spend.
     refund_window_days: int = Field(default=14, ge=0)
 

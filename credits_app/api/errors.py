@@ -36,6 +36,7 @@ STATUS_BY_CODE = {
     "member_not_found": 404,
     "api_token_not_found": 404,
     "package_not_found": 404,
+    "pricing_tier_not_found": 404,
     "notification_not_found": 404,
     "webhook_endpoint_not_found": 404,
     "invalid_unsubscribe_token": 404,
@@ -57,6 +58,7 @@ STATUS_BY_CODE = {
     "ai_provider_error": 502,
     "stripe_not_configured": 503,
     "payments_not_configured": 503,
+    "pricing_not_configured": 503,
 }
 CODE_BY_HTTP_STATUS = {
     400: "bad_request",

@@ -25,6 +25,7 @@ from credits_app.auth.accounts import OrgInfo, UserInfo
 from credits_app.auth.login import MIN_PASSWORD_LENGTH
 from credits_app.auth.members import MemberInfo
 from credits_app.billing.packages import PackageInfo
+from credits_app.billing.pricing import Quote
 from credits_app.credits.ai_usage_report import AiUsageBreakdown, TokenUsage
 from credits_app.credits.amounts import (
     AmountInput,
@@ -429,6 +430,30 @@ class PackageOut(Body):
             currency=package.currency,
             popular=package.popular,
             bonus_expires_in_days=package.bonus_expires_in_days,
+        )
+
+
+class QuoteOut(Body):
+    """A custom amount's price (DESIGN §4b `/pricing`); Checkout charges exactly `priceCents`."""
+
+    credits: Credits
+    bonus_credits: Credits
+    price_cents: int
+    currency: str
+    unit_price_cents: Annotated[
+        Decimal, WithJsonSchema({"type": "number", "description": "Cents per credit, exact"})
+    ]
+    savings_percent: int
+
+    @classmethod
+    def of(cls, quote: Quote) -> "QuoteOut":
+        return cls(
+            credits=Decimal(quote.credits),
+            bonus_credits=quote.bonus_credits,
+            price_cents=quote.price_minor,
+            currency=quote.currency,
+            unit_price_cents=quote.unit_price_minor,
+            savings_percent=quote.savings_percent,
         )
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from credits_app.billing.stripe_gateway import stripe_client
 from credits_app.clock import utcnow
-from credits_app.credits.amounts import Units
+from credits_app.credits.amounts import Units, format_credits
 from credits_app.credits.categories import LotSource, OwnerKind, TransactionType
 from credits_app.credits.credit_service import grant
 from credits_app.credits.drafts import NewLot
@@ -66,11 +66,12 @@ def _credit(db: Session, purchase: Purchase, session: dict[str, Any]) -> Fulfill
         WalletOwner(OwnerKind(purchase.owner_kind), purchase.owner_id),
         Units(purchase.credits),
         lots=purchase_lots(purchase),
-        description=f"Purchase: {purchase.package_id} package",
+        description=purchase_description(purchase),
         type=TransactionType.PURCHASE,
         metadata={
             "purchaseId": purchase.id,
-            "packageId": purchase.package_id,
+            "packageId": purchase.package_id,  # None: a custom amount
+            "unitPriceMicros": purchase.unit_price_micros,
             "stripeSessionId": session["id"],
             "priceMinor": purchase.price_minor,
             "currency": purchase.currency,
@@ -87,6 +88,13 @@ def _credit(db: Session, purchase: Purchase, session: dict[str, Any]) -> Fulfill
         return FulfillmentOutcome.ALREADY_FULFILLED
     logger.info("Purchase %s fulfilled: %s credits", purchase.id, result.amount)
     return FulfillmentOutcome.FULFILLED
+
+
+def purchase_description(purchase: Purchase) -> str:
+    """The ledger entry's text: `Purchase: pro package` or `Purchase: 2,500 credits`."""
+    if purchase.package_id is None:
+        return f"Purchase: {format_credits(purchase.credits - purchase.bonus_credits)} credits"
+    return f"Purchase: {purchase.package_id} package"
 
 
 def purchase_lots(purchase: Purchase) -> tuple[NewLot, ...]:

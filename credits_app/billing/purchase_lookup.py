@@ -23,7 +23,7 @@ class PurchaseSummary:
 
     owner: WalletOwner
     buyer_user_id: int
-    package_id: str
+    package_id: str | None  # None: a custom amount
     credits: Decimal
     status: str  # pending | fulfilled | failed | expired
 

@@ -15,6 +15,7 @@ from credits_app.cli import (
     jobs,
     maintenance,
     packages,
+    pricing,
     serve,
     transfers,
     wallets,
@@ -63,6 +64,7 @@ app.command()(transfers.refund)
 app.command("export-history")(export.export_history)
 app.command()(serve.serve)
 app.add_typer(packages.app, name="packages")
+app.add_typer(pricing.app, name="pricing")
 app.command()(jobs.worker)
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(webhooks.app, name="webhooks")

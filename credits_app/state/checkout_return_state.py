@@ -72,7 +72,11 @@ class CheckoutReturnState(rx.State):
         if result in CREDITED:
             return rx.toast.success(
                 f"{format_balance(purchase.credits)} credits added",
-                description=f"{purchase.package_id.title()} package · {context.wallet_label}",
+                description=(
+                    f"{purchase.package_id.title()} package · {context.wallet_label}"
+                    if purchase.package_id
+                    else f"Custom amount · {context.wallet_label}"
+                ),
             )
         return rx.toast.info(
             "Payment is processing",

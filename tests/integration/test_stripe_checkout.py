@@ -63,7 +63,7 @@ def test_purchase_sends_catalog_priced_session_with_idempotency_key_and_secret_k
 ) -> None:
     api = stripe_api_client
     buyer = api.register("buyer")
-    body = {"packageId": "growth", "priceCents": 1, "price": 1, "amount": 1, "credits": 10**9}
+    body = {"packageId": "growth", "priceCents": 1, "price": 1, "amount": 1, "unitPrice": 1}
     response = api.http.post("/api/credits/purchase", json=body, headers=buyer.headers)
 
     assert response.status_code == 200, response.text

@@ -1,7 +1,9 @@
 """POST /api/credits/purchase and /api/orgs/{orgId}/credits/purchase: start a Stripe Checkout.
 
-The body names a package and nothing else; any price the client sends is ignored, the server
-prices from its catalog. Org purchases need an owner or admin (403 member, 404 outsider).
+The body names a package (`packageId`) or a custom whole number of `credits`, never a price:
+any price the client sends is ignored, the server prices from its catalog or its volume tiers
+(exactly as `GET /api/credits/pricing` quotes). Org purchases need an owner or admin (403
+member, 404 outsider).
 """
 
 from fastapi import Response
@@ -19,7 +21,10 @@ router = api_router("purchases")
 
 
 class PurchaseIn(Body):
-    package_id: str = Field(min_length=1, max_length=64)
+    package_id: str | None = Field(default=None, min_length=1, max_length=64)
+    credits: int | None = Field(
+        default=None, description="A custom amount: whole credits, priced by the volume tiers"
+    )
 
 
 class PurchaseOut(Body):
@@ -35,7 +40,11 @@ class PurchaseOut(Body):
 def purchase_personal_credits(body: PurchaseIn, user: CurrentUser) -> Response:
     """Open a Checkout Session for a package, paid into my personal wallet."""
     started = start_checkout(
-        user.id, WalletOwner.user(user.id), body.package_id, return_path="/credits"
+        user.id,
+        WalletOwner.user(user.id),
+        body.package_id,
+        credits=body.credits,
+        return_path="/credits",
     )
     return respond(PurchaseOut.of(started))
 
@@ -48,6 +57,7 @@ def purchase_org_credits(body: PurchaseIn, access: OrgManager) -> Response:
         access.user.id,
         WalletOwner.org(access.org_id),
         body.package_id,
+        credits=body.credits,
         return_path=f"/organizations/{org.slug}/credits",
     )
     return respond(PurchaseOut.of(started))
