@@ -5,6 +5,7 @@ the tests check what a fresh install sells. Every N in a window around each tier
 priced; the unit price never rises across the whole allowed range.
 """
 
+import itertools
 import random
 from decimal import Decimal
 
@@ -90,7 +91,7 @@ def test_the_unit_price_never_rises_across_the_allowed_range(tiers: list[Tier]) 
         & set(range(allowed.minimum, allowed.maximum + 1))
     )
     quotes = [price_amount(n, tiers) for n in amounts]
-    for lower, higher in zip(quotes, quotes[1:], strict=False):
+    for lower, higher in itertools.pairwise(quotes):
         assert higher.unit_price_micros <= lower.unit_price_micros
         assert higher.savings_percent >= lower.savings_percent
         assert 0 < higher.price_minor <= MAX_PRICE_MINOR
