@@ -10,6 +10,7 @@ from credits_app.api.routes import (
     ai_conversations,
     ai_media,
     auth,
+    billing,
     credits,
     docs,
     health,
@@ -39,7 +40,7 @@ def create_api() -> FastAPI:
     )
     routers = [health, auth, orgs, packages, credits, purchases, ai_chat, ai_media, internal]
     routers += [notifications, webhook_endpoints, history_export, account, transfers]
-    routers += [ai_conversations]
+    routers += [ai_conversations, billing]
     for module in (*routers, stripe_webhook, stripe_simulator, docs):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(metrics.router)

@@ -28,6 +28,7 @@ from credits_app.settings import get_settings
 
 SESSIONS_PATH = "/v1/checkout/sessions"
 API_VERSION = "2025-10-29.clover"
+EXPIRE_SUFFIX = "/expire"
 
 
 def handle_api_request(
@@ -36,6 +37,12 @@ def handle_api_request(
     """One Stripe API call: (HTTP status, JSON object) exactly as Stripe would shape it."""
     if method.upper() == "POST" and path == SESSIONS_PATH:
         return create_session(decode_form(body), idempotency_key)
+    if (
+        method.upper() == "POST"
+        and path.startswith(SESSIONS_PATH + "/")
+        and path.endswith(EXPIRE_SUFFIX)
+    ):  # price helper: abandoning a pending checkout (Billing page)
+        return expire_session(path.removeprefix(SESSIONS_PATH + "/").removesuffix(EXPIRE_SUFFIX))
     if method.upper() == "GET" and path.startswith(SESSIONS_PATH + "/"):
         session_id = path.removeprefix(SESSIONS_PATH + "/")
         found = find_session(session_id)
@@ -85,6 +92,21 @@ def complete_session(session_id: str, *, paid: bool = True) -> dict[str, Any]:
         db.add(row)
         db.flush()
         return session_object(row)
+
+
+def expire_session(session_id: str) -> tuple[int, dict[str, Any]]:
+    """Stripe's `POST /v1/checkout/sessions/{id}/expire`: only an open session can expire."""
+    with unit_of_work() as db:
+        row = db.get(SimulatedCheckoutSession, session_id, with_for_update=True)
+        if row is None:
+            return _missing(session_id)
+        if row.status != "open":
+            message = "Only Checkout Sessions with a status of `open` can be expired."
+            return 400, _error("invalid_request_error", message)
+        row.status = "expired"
+        db.add(row)
+        db.flush()
+        return 200, session_object(row)
 
 
 def require_buyer(session_id: str, user_id: int) -> None:

@@ -196,21 +196,24 @@ def _mark(status: str) -> Callable[[dict[str, Any]], str]:
     """Failed/expired sessions: the pending purchase records it; a fulfilled one never moves."""
 
     def handle(session: dict[str, Any]) -> str:
-        session_id = _text(session, "id")
-        with unit_of_work() as db:
-            purchase = db.exec(  # locked: a racing fulfillment must not be overwritten
-                select(Purchase)
-                .where(col(Purchase.stripe_session_id) == session_id)
-                .with_for_update()
-            ).first()
-            if purchase is None or purchase.status != "pending":
-                return "ignored"
-            purchase.status = status
-            purchase.updated_at = utcnow()
-            db.add(purchase)
-        return status
+        return mark_pending_purchase(_text(session, "id"), status)
 
     return handle
+
+
+def mark_pending_purchase(session_id: str, status: str) -> str:
+    """Move the session's purchase from pending to `status` (failed, expired); `ignored` when
+    there is none or it is no longer pending (a fulfilled purchase never moves)."""
+    with unit_of_work() as db:
+        purchase = db.exec(  # locked: a racing fulfillment must not be overwritten
+            select(Purchase).where(col(Purchase.stripe_session_id) == session_id).with_for_update()
+        ).first()
+        if purchase is None or purchase.status != "pending":
+            return "ignored"
+        purchase.status = status
+        purchase.updated_at = utcnow()
+        db.add(purchase)
+    return status
 
 
 def _charge_refunded(charge: dict[str, Any]) -> str:
