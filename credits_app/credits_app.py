@@ -15,6 +15,7 @@ from credits_app.observability.logs import configure_logging
 from credits_app.pages import (  # noqa: F401  (registers the pages)
     account,
     auth,
+    billing,
     credits,
     not_found,
     organizations,

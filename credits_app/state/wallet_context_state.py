@@ -29,6 +29,17 @@ def org_slug_from_path(path: str) -> str:
     return unquote(match.group("slug")) if match else ""
 
 
+def page_section(path: str) -> str:
+    """Which page of a context a path opens: '/billing' -> 'billing', '…/members' -> 'members'."""
+    last = (path or "").rstrip("/").rsplit("/", 1)[-1]
+    return last if last in ("members", "billing") else "credits"
+
+
+def billing_path(slug: str) -> str:
+    """The Billing page of a context."""
+    return f"/organizations/{slug}/billing" if slug else "/billing"
+
+
 def credits_path(slug: str) -> str:
     """The credits page of a context."""
     return f"/organizations/{slug}/credits" if slug else "/credits"
@@ -42,7 +53,7 @@ class WalletContextState(rx.State):
     role: str = ""
     status: str = "loading"  # loading | ready | not_found
     managers: str = ""  # for members: whom to ask, by name ("Ada (owner) or Bo (admin)")
-    section: str = "credits"  # which page of the context is open: credits | members
+    section: str = "credits"  # which page of the context is open: credits | members | billing
     key: str = ""  # "user" or "org:<slug>"; data states remember the key they loaded for
     _org_id: int = 0
     _user_id: int = 0
@@ -77,6 +88,10 @@ class WalletContextState(rx.State):
         return credits_path(self.slug)
 
     @rx.var
+    def billing_href(self) -> str:
+        return billing_path(self.slug)
+
+    @rx.var
     def purchase_href(self) -> str:
         return credits_path(self.slug) + "?tab=purchase"
 
@@ -95,9 +110,7 @@ class WalletContextState(rx.State):
     async def load(self) -> None:
         """Resolve the context of the page being opened (after `AuthState.require_session`)."""
         slug = org_slug_from_path(self.router.url.path)
-        self.section = (
-            "members" if self.router.url.path.rstrip("/").endswith("/members") else "credits"
-        )
+        self.section = page_section(self.router.url.path)
         self.key = f"org:{slug}" if slug else PERSONAL_KEY
         self.slug = slug
         auth = await self.get_state(AuthState)
