@@ -7,6 +7,7 @@ the AI assistant's "Buy credits" can open it from any page without a second copy
 import reflex as rx
 
 from credits_app.components.credits.buy_credits_modal import (
+    CustomAmount,
     DialogEvents,
     DialogStatus,
     buy_credits_modal,
@@ -21,6 +22,7 @@ def purchase_view() -> rx.Component:
     return credits_purchase_packages(
         PurchaseState.packages,
         on_choose=PurchaseState.choose,
+        on_custom=PurchaseState.open_custom,
         can_buy=WalletContextState.can_buy,
         blocked_reason=WalletContextState.buy_blocked_reason,
         wallet_label=WalletContextState.wallet_label,
@@ -38,10 +40,19 @@ def buy_credits_dialog() -> rx.Component:
             error=PurchaseState.error,
             show_picker=PurchaseState.show_picker,
         ),
+        custom=CustomAmount(
+            mode=PurchaseState.mode,
+            credits=PurchaseState.custom_credits,
+            quote=PurchaseState.quote,
+            error=PurchaseState.quote_error,
+            range_hint=PurchaseState.custom_range,
+        ),
         wallet_label=WalletContextState.wallet_label,
         events=DialogEvents(
             on_open_change=PurchaseState.set_dialog_open,
             on_confirm=PurchaseState.confirm,
             on_select_package=PurchaseState.select_package,
+            on_mode_change=PurchaseState.set_mode,
+            on_custom_change=PurchaseState.set_custom_credits,
         ),
     )

@@ -79,6 +79,14 @@ def open_buy_dialog(page: Page) -> None:
     expect(page.locator("#buy-credits-dialog")).to_be_visible()
 
 
+def open_custom_amount(page: Page) -> None:
+    open_purchase(page)
+    page.locator("#buy-custom").click()
+    expect(page.locator("#buy-credits-dialog")).to_be_visible()
+    page.locator("#custom-credits").fill("12345")
+    expect(page.locator("#quote-price")).not_to_be_empty(timeout=TIMEOUT_MS)
+
+
 def open_assistant(page: Page) -> None:
     page.locator("#assistant-launcher").click()
     expect(page.locator("#assistant-panel")).to_be_visible()
@@ -126,6 +134,7 @@ STEPS: dict[str, Callable[[Page], None]] = {
     "buy dialog": open_buy_dialog,
     "send dialog": open_send_dialog,
     "send confirmation": confirm_send_dialog,
+    "custom amount": open_custom_amount,
     "assistant": open_assistant,
     "org switcher": open_org_switcher,
     "dark mode": dark_mode,
@@ -168,6 +177,35 @@ def test_account_page_has_no_serious_violations(
     expect(page.locator("#tokens-card")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#profile-name")).to_have_value("Demo User", timeout=TIMEOUT_MS)
     assert_accessible(page, "account")
+
+
+@pytest.mark.parametrize("org", [False, True], ids=["personal", "org"])
+def test_billing_page_has_no_serious_violations(
+    app: RunningApp, context: BrowserContext, page: Page, org: bool
+) -> None:
+    """With purchases listed (the demo data has some) and, personally, a pending checkout."""
+    settings = get_settings()
+    login = context.request.post(
+        f"{app.base_url}/api/auth/login",
+        data={"email": settings.demo_user_email, "password": settings.demo_user_password},
+    )
+    assert login.ok, login.text()
+    if not org:
+        response = context.request.post(
+            f"{app.base_url}/api/credits/purchase",
+            data={"credits": 2500},
+            headers={"Authorization": f"Bearer {login.json()['token']}"},
+        )
+        assert response.ok, response.text()
+    path = f"/organizations/{settings.demo_org_slug}/billing" if org else "/billing"
+    page.goto(f"{app.base_url}{path}")
+    expect(page.locator("#billing-heading")).to_be_visible(timeout=TIMEOUT_MS)
+    if org:
+        expect(page.get_by_text("No purchases yet")).to_be_visible(timeout=TIMEOUT_MS)
+    else:
+        expect(page.locator("#pending-checkouts-card")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.locator("#purchases-table .purchase-row").first).to_be_visible()
+    assert_accessible(page, f"billing ({'org' if org else 'personal'})")
 
 
 def test_org_credits_page_has_no_serious_violations(

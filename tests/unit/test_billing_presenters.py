@@ -77,3 +77,25 @@ def test_the_billing_page_is_a_section_of_each_context() -> None:
     assert page_section("/organizations/acme/credits") == "credits"
     assert page_section("/credits") == "credits"
     assert (billing_path(""), billing_path("acme")) == ("/billing", "/organizations/acme/billing")
+
+
+def test_the_buy_dialogs_quote_shows_the_quotes_own_numbers() -> None:
+    from credits_app.billing.pricing import PurchaseRange, Tier, price_amount
+    from credits_app.state.purchase_presenters import quote_view, range_hint
+
+    quoted = price_amount(12_345, [Tier(100, 1_000_000), Tier(10_000, 850_000, 5)])
+    view = quote_view(quoted)
+    assert (view.credits, view.total_credits, view.bonus_credits, view.has_bonus) == (
+        "12,345",
+        "12,962.25",
+        "617.25",
+        True,
+    )
+    assert (view.price, view.unit_price, view.savings, view.valid) == (
+        "$104.93",
+        "0.85¢ per credit",
+        "Save 15%",
+        True,
+    )
+    assert view.price_per_thousand == "$8.50 per 1,000"
+    assert range_hint(PurchaseRange(100, 10_000_000)) == "100 to 10,000,000 credits"

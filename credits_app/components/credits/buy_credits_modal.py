@@ -1,8 +1,9 @@
-"""The last step before paying: confirm the package and the wallet, then go to Checkout.
+"""The last step before paying: a package or a custom amount, the wallet, then Checkout.
 
 Naming the wallet here matters: buying for an organization and for yourself look alike, and
 the two wallets never share credits. Opened from outside the package grid (the AI assistant's
-"Buy credits"), `show_picker` turns the package line into a choice of every package.
+"Buy credits"), `show_picker` turns the package line into a choice of every package and offers
+a custom amount, whose live quote (unit price, savings, bonus) is the price Checkout charges.
 """
 
 from collections.abc import Callable
@@ -25,12 +26,24 @@ class DialogStatus(NamedTuple):
     show_picker: BoolProp
 
 
+class CustomAmount(NamedTuple):
+    """The custom side: package or custom mode, what was typed, its quote (a `QuoteView`)."""
+
+    mode: StrProp
+    credits: StrProp
+    quote: rx.Var[Any]
+    error: StrProp
+    range_hint: StrProp
+
+
 class DialogEvents(NamedTuple):
     """What the dialog's controls do (bound to `PurchaseState` by the view)."""
 
     on_open_change: Callable[..., Any]
     on_confirm: Callable[..., Any]
     on_select_package: Callable[..., Any]
+    on_mode_change: Callable[..., Any]
+    on_custom_change: Callable[..., Any]
 
 
 def buy_credits_modal(
@@ -38,6 +51,7 @@ def buy_credits_modal(
     packages: rx.Var[Any],
     *,
     status: DialogStatus,
+    custom: CustomAmount,
     wallet_label: StrProp,
     events: DialogEvents,
 ) -> rx.Component:
@@ -48,37 +62,32 @@ def buy_credits_modal(
         _package_picker(packages, package.id, events.on_select_package, submitting),
         _line("Package", package.name),
     )
+    is_custom = custom.mode == "custom"
     return rx.dialog.root(
         rx.dialog.content(
             rx.vstack(
-                rx.dialog.title("Confirm your purchase", margin="0"),
+                rx.dialog.title("Buy credits", margin="0"),
                 rx.dialog.description(
                     "You will be taken to our payment provider to pay securely.",
                     size=styles.BODY_SIZE,
                     **styles.CAPTION_STYLE,
                 ),
-                rx.box(
-                    rx.vstack(
-                        package_line,
-                        _line(
-                            "Credits",
-                            rx.fragment(package.total_credits, " credits"),
-                            rx.cond(
-                                package.has_bonus,
-                                rx.fragment("incl. ", package.bonus_credits, " bonus credits"),
-                                "",
-                            ),
-                        ),
-                        _line("Pay into", wallet_label),
-                        rx.divider(),
-                        _line("Total", package.price, emphasis=True),
-                        spacing="3",
+                rx.cond(
+                    status.show_picker,
+                    rx.segmented_control.root(
+                        rx.segmented_control.item("Package", value="package"),
+                        rx.segmented_control.item("Custom amount", value="custom"),
+                        value=custom.mode,
+                        on_change=events.on_mode_change,
                         width="100%",
+                        id="buy-mode",
+                        aria_label="Buy a package or a custom amount",
                     ),
-                    padding="16px",
-                    border_radius=styles.BORDER_RADIUS,
-                    background=styles.SUBTLE_BACKGROUND,
-                    width="100%",
+                ),
+                rx.cond(
+                    is_custom,
+                    _custom_summary(custom, wallet_label, events.on_custom_change, submitting),
+                    _package_summary(package, package_line, wallet_label),
                 ),
                 rx.cond(
                     error,
@@ -101,6 +110,7 @@ def buy_credits_modal(
                         "Continue to payment",
                         size="3",
                         loading=submitting,
+                        disabled=is_custom & ~custom.quote.valid.to(bool),
                         on_click=events.on_confirm,
                         id="confirm-purchase",
                         width=styles.FULL_WIDTH_ON_PHONES,
@@ -119,6 +129,105 @@ def buy_credits_modal(
         ),
         open=status.open,
         on_open_change=events.on_open_change,
+    )
+
+
+def _package_summary(
+    package: rx.Var[Any], package_line: rx.Component, wallet_label: StrProp
+) -> rx.Component:
+    return _summary_box(
+        package_line,
+        _line(
+            "Credits",
+            rx.fragment(package.total_credits, " credits"),
+            rx.cond(
+                package.has_bonus,
+                rx.fragment("incl. ", package.bonus_credits, " bonus credits"),
+                "",
+            ),
+        ),
+        _line("Pay into", wallet_label),
+        rx.divider(),
+        _line("Total", package.price, emphasis=True),
+    )
+
+
+def _custom_summary(
+    custom: CustomAmount,
+    wallet_label: StrProp,
+    on_change: Callable[..., Any],
+    disabled: BoolProp,
+) -> rx.Component:
+    """The amount field and its live quote: unit price, savings, bonus, total."""
+    quote = custom.quote
+    field = rx.vstack(
+        rx.text(
+            "Credits to buy",
+            as_="label",
+            custom_attrs={"htmlFor": "custom-credits"},
+            size=styles.BODY_SIZE,
+            weight="medium",
+        ),
+        rx.debounce_input(
+            rx.input(
+                value=custom.credits,
+                on_change=on_change,
+                id="custom-credits",
+                input_mode="numeric",
+                placeholder="e.g. 2500",
+                max_length=12,
+                disabled=disabled,
+                width="100%",
+                aria_describedby="custom-credits-hint",
+            ),
+            debounce_timeout=250,
+        ),
+        rx.text(
+            rx.cond(custom.error, custom.error, custom.range_hint),
+            id="custom-credits-hint",
+            size=styles.SMALL_SIZE,
+            color=rx.cond(custom.error, styles.CRITICAL_TEXT_COLOR, styles.MUTED_TEXT_COLOR),
+            role=rx.cond(custom.error, "alert", "status"),
+        ),
+        spacing="1",
+        width="100%",
+    )
+    return rx.vstack(
+        field,
+        _summary_box(
+            _line(
+                "Unit price",
+                rx.text(quote.unit_price, as_="span", id="quote-unit-price"),
+                rx.cond(quote.savings, quote.savings, quote.price_per_thousand),
+            ),
+            _line(
+                "Credits",
+                rx.text(quote.total_credits, " credits", as_="span", id="quote-credits"),
+                rx.cond(
+                    quote.has_bonus,
+                    rx.fragment("incl. ", quote.bonus_credits, " bonus credits"),
+                    "",
+                ),
+            ),
+            _line("Pay into", wallet_label),
+            rx.divider(),
+            _line("Total", rx.text(quote.price, as_="span", id="quote-price"), emphasis=True),
+            id="custom-quote",
+            opacity=rx.cond(quote.valid, "1", "0.5"),
+        ),
+        spacing=styles.GAP_MEDIUM,
+        width="100%",
+    )
+
+
+def _summary_box(*lines: rx.Component, **props: Any) -> rx.Component:
+    return rx.box(
+        rx.vstack(*lines, spacing="3", width="100%"),
+        padding="16px",
+        border_radius=styles.BORDER_RADIUS,
+        background=styles.SUBTLE_BACKGROUND,
+        width="100%",
+        **props,
     )
 
 

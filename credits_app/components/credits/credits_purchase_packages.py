@@ -21,11 +21,13 @@ def credits_purchase_packages(
     packages: rx.Var[list[Any]],
     *,
     on_choose: Callable[[rx.Var[str]], Any],
+    on_custom: Any = None,
     can_buy: BoolProp = True,
     blocked_reason: StrProp = "",
     wallet_label: StrProp = "",
 ) -> rx.Component:
-    """Render the grid; `on_choose(package_id)` opens the confirmation dialog."""
+    """Render the grid; `on_choose(package_id)` opens the confirmation dialog, `on_custom`
+    the dialog on a custom amount (priced by the volume tiers)."""
     return rx.vstack(
         card_header(
             "Buy credits",
@@ -59,6 +61,37 @@ def credits_purchase_packages(
             width="100%",
             id="package-grid",
         ),
+        rx.cond(
+            can_buy,
+            rx.flex(
+                rx.vstack(
+                    rx.text("Need a different amount?", size="3", weight="bold"),
+                    rx.text(
+                        "Buy any whole number of credits; the more you buy, the less each costs.",
+                        size=styles.BODY_SIZE,
+                        **styles.CAPTION_STYLE,
+                    ),
+                    spacing="1",
+                ),
+                rx.button(
+                    rx.icon("calculator", size=styles.ICON_SIZE),
+                    "Buy a custom amount",
+                    variant="soft",
+                    size="3",
+                    on_click=on_custom,
+                    id="buy-custom",
+                    width=styles.FULL_WIDTH_ON_PHONES,
+                ),
+                justify="between",
+                align=rx.breakpoints(initial="start", sm="center"),
+                direction=rx.breakpoints(initial="column", sm="row"),
+                gap="12px",
+                id="custom-amount-offer",
+                **styles.SURFACE_STYLE,
+            ),
+        )
+        if on_custom is not None
+        else rx.fragment(),
         spacing=styles.GAP_MEDIUM,
         width="100%",
     )
