@@ -8,7 +8,7 @@
   Only the buyer who opened the checkout may resume or abandon it.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Response
 from fastapi.responses import RedirectResponse
@@ -27,6 +27,14 @@ from credits_app.billing.receipts import purchase_receipt
 from credits_app.credits.owners import WalletOwner
 
 router = api_router("billing")
+
+RECEIPT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Our receipt (simulator, or when Stripe has none)",
+        "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    302: {"description": "Redirect to Stripe's hosted receipt (`receipt_url`)"},
+}
 
 PurchaseId = Annotated[
     int, AsciiInteger, Path(alias="id", ge=1, le=2**31 - 1, description="The purchase id")
@@ -87,13 +95,21 @@ def org_purchases(access: OrgManager) -> Response:
     return _list(access.user.id, WalletOwner.org(access.org_id))
 
 
-@router.get("/credits/purchases/{id}/receipt", response_model=None)
+@router.get(
+    "/credits/purchases/{id}/receipt",
+    response_class=Response,
+    responses=RECEIPT_RESPONSES,
+)
 def personal_receipt(purchase_id: PurchaseId, user: CurrentUser) -> Response:
     """The receipt of one paid purchase: Stripe's page, or a PDF with the simulator."""
     return _receipt(user.id, WalletOwner.user(user.id), purchase_id)
 
 
-@router.get("/orgs/{orgId}/credits/purchases/{id}/receipt", response_model=None)
+@router.get(
+    "/orgs/{orgId}/credits/purchases/{id}/receipt",
+    response_class=Response,
+    responses=RECEIPT_RESPONSES,
+)
 def org_receipt(purchase_id: PurchaseId, access: OrgManager) -> Response:
     """The receipt of one paid purchase of the organization."""
     return _receipt(access.user.id, WalletOwner.org(access.org_id), purchase_id)
