@@ -183,7 +183,7 @@ def test_account_page_has_no_serious_violations(
 def test_billing_page_has_no_serious_violations(
     app: RunningApp, context: BrowserContext, page: Page, org: bool
 ) -> None:
-    """With purchases listed (the demo data has some) and, personally, a pending checkout."""
+    """Personal: with a purchase listed and a pending checkout; org: the empty list."""
     settings = get_settings()
     login = context.request.post(
         f"{app.base_url}/api/auth/login",

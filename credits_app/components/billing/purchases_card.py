@@ -110,7 +110,10 @@ def _purchase_row(row: rx.Var[Any]) -> rx.Component:
             )
         ),
         rx.table.cell(
-            rx.badge(row.status_label, color_scheme=row.status_color, variant="soft"),
+            # High contrast: amber "Pending" on its soft background fails WCAG AA otherwise.
+            rx.badge(
+                row.status_label, color_scheme=row.status_color, variant="soft", high_contrast=True
+            ),
             class_name="purchase-status",
         ),
         rx.table.cell(
