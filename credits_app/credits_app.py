@@ -21,6 +21,7 @@ from credits_app.pages import (  # noqa: F401  (registers the pages)
     organizations,
 )
 from credits_app.settings import get_settings
+from credits_app.state.bell_push import live_bell
 
 configure_logging(get_settings())
 # With REDIS_URL: a browser whose instance was killed (-9) keeps its token and state when it
@@ -48,6 +49,8 @@ async def _release_database_on_shutdown() -> AsyncIterator[None]:
 app.register_lifespan_task(_release_database_on_shutdown)
 # The embedded default runs the job worker in the app process (JOBS_WORKER_IN_APP, DESIGN §8).
 app.register_lifespan_task(embedded_worker)
+# The bell is pushed to open tabs when a notification is committed (embedded or via Redis).
+app.register_lifespan_task(live_bell)
 # "Reconnecting…" instead of Reflex's developer toast about the websocket (stateful pages only).
 app.app_wraps[(5, "Overlay")] = lambda stateful: connection_banner() if stateful else None
 

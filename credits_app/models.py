@@ -776,3 +776,30 @@ class SpendRefundPart(SQLModel, table=True):
     restored: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+
+
+class OrgInvitation(SQLModel, table=True):
+    """An invitation for someone without an account yet: when that email signs up, they join
+    the org with `role` (in the sign-up's transaction) and the row is deleted; revoking
+    deletes it too. One pending invitation per org and email."""
+
+    __tablename__ = "org_invitations"
+    __table_args__ = (
+        UniqueConstraint("org_id", "email", name="uq_org_invitations_org_email"),
+        CheckConstraint("role IN ('admin', 'member')", name="role_known"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    email: str = Field(sa_column=Column(String(320), nullable=False, index=True))
+    role: str = Field(max_length=16)
+    invited_by_user_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = _timestamp_column()
+    emailed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

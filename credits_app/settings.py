@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     ai_conversation_retention_days: int = 30  # stored 2Bot conversations idle longer are deleted
     service_api_key: str | None = None
     balance_refresh_seconds: int = 60  # header balance poll; tests set a few seconds
+    # The bell's fallback poll; changes are pushed to open tabs as they happen (bell_push).
+    notifications_poll_seconds: int = Field(default=300, ge=1)
     # Per-user caps per rolling hour, counted from the database (429 rate_limited beyond them).
     org_creations_per_hour: int = Field(default=10, ge=1)
     pending_purchases_per_hour: int = Field(default=20, ge=1)

@@ -106,6 +106,11 @@ OrgId = Annotated[
     AsciiInteger,
     Path(alias="orgId", ge=1, le=2**31 - 1, description="Organization id"),
 ]
+InvitationId = Annotated[
+    int,
+    AsciiInteger,
+    Path(alias="invitationId", ge=1, le=2**31 - 1, description="Pending invitation id"),
+]
 MemberId = Annotated[
     int,
     AsciiInteger,

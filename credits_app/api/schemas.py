@@ -22,6 +22,7 @@ from pydantic.alias_generators import to_camel
 
 from credits_app.auth.account_settings import ApiTokenInfo
 from credits_app.auth.accounts import OrgInfo, UserInfo
+from credits_app.auth.invitations import InvitationInfo
 from credits_app.auth.login import MIN_PASSWORD_LENGTH
 from credits_app.auth.members import MemberInfo
 from credits_app.billing.packages import PackageInfo
@@ -234,6 +235,45 @@ class OrgMemberOut(Body):
 
 class OrgMembersOut(Body):
     items: list[OrgMemberOut]
+
+
+class InvitationIn(Body):
+    email: Email
+    role: Literal["admin", "member"]
+
+
+class InviterOut(Body):
+    id: int
+    name: str
+
+
+class InvitationOut(Body):
+    """A pending invitation (owners and admins see them): accepted when the email signs up."""
+
+    id: int
+    email: str
+    role: Literal["admin", "member"]
+    invited_by: InviterOut | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, invitation: "InvitationInfo") -> "InvitationOut":
+        inviter = (
+            InviterOut(id=invitation.invited_by_id, name=invitation.invited_by_name or "")
+            if invitation.invited_by_id is not None
+            else None
+        )
+        return cls(
+            id=invitation.id,
+            email=invitation.email,
+            role=invitation.role.value,
+            invited_by=inviter,
+            created_at=invitation.created_at,
+        )
+
+
+class InvitationsOut(Body):
+    items: list[InvitationOut]
 
 
 class SettingsOut(Body):

@@ -7,6 +7,7 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from credits_app.auth.invitation_acceptance import accept_pending_invitations
 from credits_app.auth.passwords import hash_password
 from credits_app.credits.errors import CreditsError, InvalidArgument
 from credits_app.credits.wallet_service import WalletOwner, open_wallet
@@ -57,7 +58,8 @@ def create_user(
     *,
     session: Session | None = None,
 ) -> UserInfo:
-    """Register a user and open their personal wallet."""
+    """Register a user, open their personal wallet, and join the orgs that invited this
+    email (pending invitations, `auth/invitations.py`), all in one transaction."""
     email = normalize_email(email)
     if not name.strip() or len(name) > 200:
         raise InvalidArgument("Name must be 1 to 200 characters.")
@@ -68,6 +70,7 @@ def create_user(
         _insert(db, user, f"A user with email {email} already exists.")
         assert user.id is not None
         open_wallet(db, WalletOwner.user(user.id))
+        accept_pending_invitations(db, user.id, email)
     return UserInfo(user.id, user.email, user.name)
 
 

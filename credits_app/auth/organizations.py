@@ -104,7 +104,7 @@ def get_org_by_slug(user_id: int, slug: str, *, session: Session | None = None) 
 
 def add_member_by_email(actor_id: int, org_id: int, email: str, role: str) -> tuple[int, Role]:
     """An owner or admin adds an existing user as admin or member; returns (user id, role)."""
-    new_role = _assignable_role(role)
+    new_role = assignable_role(role)
     with unit_of_work() as db:
         require_manager(actor_id, org_id, session=db)
         user = find_user_by_email(email, session=db)
@@ -119,7 +119,7 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:100].rstrip("-")
 
 
-def _assignable_role(role: str) -> Role:
+def assignable_role(role: str) -> Role:
     try:
         parsed = Role(role)
     except ValueError:

@@ -7,6 +7,11 @@ handler lives with the package that owns the work.
 from datetime import timedelta
 
 from credits_app.ai.conversations import purge_expired_conversations
+from credits_app.auth.invitations import (
+    INVITATION_EMAIL_RETRY,
+    SEND_INVITATION_EMAIL,
+    send_invitation_email,
+)
 from credits_app.credits.lot_expiry import sweep_expired_lots
 from credits_app.jobs import maintenance
 from credits_app.jobs.registry import Registry, RetryPolicy
@@ -39,6 +44,7 @@ def default_registry() -> Registry:
     registry.register(PURGE_CONVERSATIONS, lambda _job: purge_expired_conversations(), upkeep)
     registry.register(DELIVER_WEBHOOK, deliver_webhook, WEBHOOK_RETRY)
     registry.register(SEND_EMAIL, send_alert_email, EMAIL_RETRY)
+    registry.register(SEND_INVITATION_EMAIL, send_invitation_email, INVITATION_EMAIL_RETRY)
     registry.every(
         RELEASE_EXPIRED_HOLDS,
         RELEASE_EXPIRED_HOLDS,

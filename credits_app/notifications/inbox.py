@@ -11,6 +11,7 @@ from credits_app.clock import utcnow
 from credits_app.credits.errors import CreditsError, InvalidArgument, InvalidCursor
 from credits_app.db import unit_of_work
 from credits_app.models import Notification, NotificationEvent
+from credits_app.notifications.live import announce
 from credits_app.notifications.stamps import as_utc
 
 notifications = cast(Table, Notification.__table__)  # type: ignore[attr-defined]
@@ -99,6 +100,7 @@ def mark_read(user_id: int, notification_id: int) -> None:
             .where(notifications.c.id == notification_id, notifications.c.read_at.is_(None))
             .values(read_at=utcnow())
         )
+        announce(db, [user_id])  # the user's other tabs drop the count too
 
 
 def mark_all_read(user_id: int) -> int:
@@ -109,6 +111,7 @@ def mark_all_read(user_id: int) -> int:
             .where(notifications.c.user_id == user_id, notifications.c.read_at.is_(None))
             .values(read_at=utcnow())
         )
+        announce(db, [user_id])
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

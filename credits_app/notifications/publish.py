@@ -26,6 +26,7 @@ from credits_app.models import (
 )
 from credits_app.notifications.email import wants_email
 from credits_app.notifications.events import EventType, render
+from credits_app.notifications.live import announce
 from credits_app.notifications.policies import DELIVER_WEBHOOK, SEND_EMAIL, WEBHOOK_RETRY
 
 events_table = cast(Table, NotificationEvent.__table__)  # type: ignore[attr-defined]
@@ -53,7 +54,9 @@ def publish(
     if event_id is None:
         return None
     title, text = render(event, _wallet_label(db, owner), dict(data))
-    for user_id in recipients(db, owner):
+    told = recipients(db, owner)
+    announce(db, told)  # their open tabs' bells update once this transaction commits
+    for user_id in told:
         notification_id = db.execute(
             insert(notifications)
             .values(

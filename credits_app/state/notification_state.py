@@ -1,8 +1,10 @@
 """The bell: the signed-in user's unread count and latest notifications, kept fresh.
 
-Read on mount, then on the same interval as the header balance, and at once whenever the
-balance on screen moved (`WalletOverviewState` triggers `refresh`), so an alert caused by a
-spend in this browser shows up immediately and one caused elsewhere within the interval.
+Read on mount; then pushed by the server the moment the user's inbox changes anywhere
+(`state/bell_push.py`: a committed notification, in any process or instance, re-reads this
+state for each open tab and Reflex sends the new count). As fallbacks it re-reads whenever
+the balance on screen moved (`WalletOverviewState` triggers `refresh`) and on a slow poll
+(`NOTIFICATIONS_POLL_SECONDS`), for a tab that missed a push (Redis away, a reconnect).
 """
 
 import contextlib
@@ -14,6 +16,7 @@ from credits_app.credits.errors import CreditsError
 from credits_app.notifications import inbox
 from credits_app.settings import get_settings
 from credits_app.state.auth_state import AuthState
+from credits_app.state.bell_push import remember_tab
 from credits_app.state.notification_presenters import NotificationRow, badge_text, notification_row
 from credits_app.state.service_calls import call_service
 
@@ -26,7 +29,7 @@ class NotificationState(rx.State):
     rows: list[NotificationRow] = []
     unread_count: int = 0
     loaded: bool = False
-    refresh_interval_ms: int = get_settings().balance_refresh_seconds * 1000
+    refresh_interval_ms: int = get_settings().notifications_poll_seconds * 1000
 
     @rx.var
     def badge(self) -> str:
@@ -41,14 +44,25 @@ class NotificationState(rx.State):
 
     @rx.event
     async def refresh(self) -> rx.event.EventSpec | None:
-        """Re-read the latest notifications (nothing before the session is known)."""
+        """Re-read the latest notifications (nothing before the session is known), and
+        remember this tab so the server can push the next change to it."""
+        auth = await self.get_state(AuthState)
+        if not auth.user_id:
+            return None
+        await remember_tab(auth.user_id, self.router.session.client_token)
+        error = await self._reload()
+        return rx.toast.error(error) if error else None
+
+    async def _reload(self) -> str | None:
+        """Read the inbox into this state; the error message, if it could not. Also what a
+        server push runs (outside any browser event)."""
         auth = await self.get_state(AuthState)
         if not auth.user_id:
             return None
         try:
             page = await call_service(inbox.list_notifications, auth.user_id, limit=PANEL_SIZE)
         except CreditsError as error:
-            return rx.toast.error(error.message)
+            return error.message
         slugs = {org["id"]: org["slug"] for org in auth.orgs}
         now = utcnow()
         self.rows = [notification_row(item, now, slugs) for item in page.items]

@@ -5,7 +5,8 @@ The first run builds the frontend (npm install + vite build), so the start-up wa
 
 The app runs with the service API on (tests spend through it like a platform service would),
 APP_BASE_URL pointing at itself (so Checkout's success URL comes back to it), and a
-3-second header refresh (so "the header picks up a deduction" does not take a minute).
+3-second header refresh (so "the header picks up a deduction" does not take a minute), and
+an hour-long bell poll (so only the server push can update the bell).
 """
 
 from collections.abc import Callable, Iterator
@@ -40,6 +41,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 BALANCE_REFRESH_SECONDS = 3
+# The bell's fallback poll, long on purpose: the bell tests can only pass by the server push.
+NOTIFICATIONS_POLL_SECONDS = 3600
 VIEWPORT = {"width": 1280, "height": 800}
 
 
@@ -69,6 +72,7 @@ def app(demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "STRIPE_SIMULATOR": "true",
         "APP_BASE_URL": f"http://localhost:{port}",
         "BALANCE_REFRESH_SECONDS": str(BALANCE_REFRESH_SECONDS),
+        "NOTIFICATIONS_POLL_SECONDS": str(NOTIFICATIONS_POLL_SECONDS),
     }
     try:
         with running_app(

@@ -4,6 +4,7 @@ Each cell of the matrix is its own test id (`-k "member and settings"` runs one)
 learn nothing: their 404 is byte-for-byte the answer for an org that does not exist.
 """
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,13 +46,16 @@ class Endpoint:
 
     name: str
     method: str
-    path: str  # with {org}, and {target} for endpoints about one member
+    path: str  # with {org}, and {target} for endpoints about one member or invitation
     writes: bool
+    managers_only: bool = False  # a read that members may not make either (invitations)
 
     def call(
         self, api: ApiClient, user: ApiUser, org_id: int, attempt: "Attempt | None" = None
     ) -> httpx.Response:
         target = attempt.target.id if attempt and attempt.target else 0
+        if attempt and attempt.invitation_id is not None:
+            target = attempt.invitation_id
         url = self.path.format(org=org_id, target=target)
         body = attempt.body if attempt else None
         return api.http.request(self.method, url, json=body, headers=user.headers)
@@ -67,6 +71,11 @@ ORG_ENDPOINTS = [
     Endpoint("member-list", "GET", "/api/orgs/{org}/members", writes=False),
     Endpoint("member-role", "PATCH", "/api/orgs/{org}/members/{target}", writes=True),
     Endpoint("member-remove", "DELETE", "/api/orgs/{org}/members/{target}", writes=True),
+    Endpoint(
+        "invitation-list", "GET", "/api/orgs/{org}/invitations", writes=False, managers_only=True
+    ),
+    Endpoint("invite", "POST", "/api/orgs/{org}/invitations", writes=True),
+    Endpoint("invitation-revoke", "DELETE", "/api/orgs/{org}/invitations/{target}", writes=True),
 ]
 ONE_MEMBER_ENDPOINTS = {"member-role", "member-remove"}
 READ_KEYS = {
@@ -85,6 +94,7 @@ READ_KEYS = {
     "usage": {"days", "totalUsed", "byCategory", "daily", "ai"},
     "lots": {"items"},
     "member-list": {"items"},
+    "invitation-list": {"items"},
 }
 ROLES = ["outsider", "member", "admin", "owner"]
 
@@ -118,6 +128,8 @@ class Attempt:
     body: dict[str, Any] | None
     target: ApiUser | None = None
     target_roles: tuple[str, ...] = ()
+    invitation_id: int | None = None  # the pending invitation it is about (revoke)
+    invited_email: str | None = None  # pending before the call (revoke) or not (invite)
 
 
 def attempt_for(api: ApiClient, world: OrgWorld, endpoint: Endpoint, role: str) -> Attempt:
@@ -133,7 +145,29 @@ def attempt_for(api: ApiClient, world: OrgWorld, endpoint: Endpoint, role: str) 
     if endpoint.name == "settings":
         change = dict(MANAGER_SETTINGS.get(role, REFUSED_SETTINGS))
         return Attempt(change)
+    if endpoint.name == "invite":
+        return Attempt({"email": fresh_email(), "role": "member"})
+    if endpoint.name == "invitation-revoke":
+        email = fresh_email()
+        response = api.http.post(
+            f"/api/orgs/{world.org_id}/invitations",
+            json={"email": email, "role": "member"},
+            headers=world.users["owner"].headers,
+        )
+        assert response.status_code == 201, response.text
+        return Attempt(None, invitation_id=int(response.json()["id"]), invited_email=email)
     return Attempt(None)
+
+
+def fresh_email() -> str:
+    """An address nobody has registered (an invitation is for people without an account)."""
+    return f"invitee-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def pending_invitations(api: ApiClient, world: OrgWorld) -> set[str]:
+    owner = world.users["owner"]
+    body = decoded(api.http.get(f"/api/orgs/{world.org_id}/invitations", headers=owner.headers))
+    return {item["email"] for item in body["items"]}
 
 
 def org_settings(api: ApiClient, world: OrgWorld) -> dict[str, Any]:
@@ -148,6 +182,10 @@ def assert_nothing_changed(api: ApiClient, world: OrgWorld, attempt: Attempt) ->
     assert org_settings(api, world)["monthlyLimit"] is None
     if attempt.target is not None:
         assert roles_in_org(api, attempt.target, world) == list(attempt.target_roles)
+    if attempt.invited_email is not None:  # a revoke refused: still pending
+        assert attempt.invited_email in pending_invitations(api, world)
+    if attempt.body and "email" in attempt.body and attempt.target is None:  # invite refused
+        assert attempt.body["email"] not in pending_invitations(api, world)
 
 
 def roles_in_org(api: ApiClient, user: ApiUser, world: OrgWorld) -> list[str]:
@@ -178,7 +216,7 @@ def test_member_may_read_but_not_change_settings_or_members(
 ) -> None:
     attempt = attempt_for(api, world, endpoint, "member")
     response = endpoint.call(api, world.users["member"], world.org_id, attempt)
-    if endpoint.writes:
+    if endpoint.writes or endpoint.managers_only:
         error = assert_error(response, 403, "forbidden")
         assert error["details"] == {"role": "member"}
         assert_nothing_changed(api, world, attempt)
@@ -194,7 +232,12 @@ def test_admins_and_owners_may_read_and_manage(
 ) -> None:
     attempt = attempt_for(api, world, endpoint, role)
     response = endpoint.call(api, world.users[role], world.org_id, attempt)
-    expected_status = {"members": 201, "member-remove": 204}.get(endpoint.name, 200)
+    expected_status = {
+        "members": 201,
+        "member-remove": 204,
+        "invite": 201,
+        "invitation-revoke": 204,
+    }.get(endpoint.name, 200)
     assert response.status_code == expected_status, response.text
     body = decoded(response) if response.content else None
     if endpoint.name == "balance":
@@ -220,6 +263,16 @@ def test_admins_and_owners_may_read_and_manage(
     elif endpoint.name == "member-remove":
         assert attempt.target is not None
         assert roles_in_org(api, attempt.target, world) == []
+    elif endpoint.name == "invitation-list":
+        assert set(body) == READ_KEYS["invitation-list"]
+        assert all(item["role"] in {"admin", "member"} for item in body["items"])
+    elif endpoint.name == "invite":
+        assert attempt.body is not None
+        assert (body["email"], body["role"]) == (attempt.body["email"], "member")
+        assert body["invitedBy"] == {"id": world.users[role].id, "name": role.title()}
+        assert attempt.body["email"] in pending_invitations(api, world)
+    elif endpoint.name == "invitation-revoke":
+        assert attempt.invited_email not in pending_invitations(api, world)
     else:
         assert attempt.target is not None
         assert body == {"userId": attempt.target.id, "role": "member"}
@@ -236,6 +289,9 @@ USER_ENDPOINTS = [
     ("GET", "/api/orgs/{org}/members", None),
     ("PATCH", "/api/orgs/{org}/members/1", {"role": "admin"}),
     ("DELETE", "/api/orgs/{org}/members/1", None),
+    ("GET", "/api/orgs/{org}/invitations", None),
+    ("POST", "/api/orgs/{org}/invitations", {"email": "x@example.com", "role": "member"}),
+    ("DELETE", "/api/orgs/{org}/invitations/1", None),
     ("GET", "/api/credits", None),
     ("GET", "/api/credits/tokens", None),
     ("GET", "/api/credits/history", None),
@@ -381,6 +437,7 @@ def test_a_user_cannot_reach_another_users_org(api: ApiClient) -> None:
         "members": {"email": alice.email, "role": "admin"},
         "settings": {"lowThreshold": 1},
         "member-role": {"role": "admin"},
+        "invite": {"email": "nobody-yet@example.com", "role": "member"},
     }
     for endpoint in ORG_ENDPOINTS:
         attempt = Attempt(bodies.get(endpoint.name), bob)  # about bob, the org's owner

@@ -1,4 +1,5 @@
-"""GET /api/me, POST /api/orgs, and an org's members: list, add, change role, remove/leave.
+"""GET /api/me, POST /api/orgs, an org's members (list, add, change role, remove/leave) and
+its pending invitations for people without an account (list, invite, revoke).
 
 Each route only translates; who may do what is decided in auth/organizations.py and
 auth/members.py (an admin cannot touch an owner, the last owner cannot leave, outsiders 404).
@@ -6,10 +7,13 @@ auth/members.py (an admin cannot touch an owner, the last owner cannot leave, ou
 
 from fastapi import Response
 
-from credits_app.api.deps import CurrentUser, MemberId, OrgId
+from credits_app.api.deps import CurrentUser, InvitationId, MemberId, OrgId
 from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import (
+    InvitationIn,
+    InvitationOut,
+    InvitationsOut,
     MemberAddIn,
     MemberOut,
     MeOut,
@@ -20,6 +24,7 @@ from credits_app.api.schemas import (
     RoleChangeIn,
     UserOut,
 )
+from credits_app.auth.invitations import invite_by_email, list_invitations, revoke_invitation
 from credits_app.auth.members import change_role, list_members, remove_member
 from credits_app.auth.organizations import (
     add_member_by_email,
@@ -70,4 +75,25 @@ def remove(org_id: OrgId, member_id: MemberId, user: CurrentUser) -> Response:
     """Owners and admins remove a member; anyone removes themselves (leaves), but the last
     owner cannot."""
     remove_member(user.id, org_id, member_id)
+    return Response(status_code=204)
+
+
+@router.get("/orgs/{orgId}/invitations", response_model=InvitationsOut)
+def invitations(org_id: OrgId, user: CurrentUser) -> Response:
+    """Pending invitations, oldest first (owners and admins; members 403, outsiders 404)."""
+    items = [InvitationOut.of(item) for item in list_invitations(user.id, org_id)]
+    return respond(InvitationsOut(items=items))
+
+
+@router.post("/orgs/{orgId}/invitations", status_code=201, response_model=InvitationOut)
+def invite(org_id: OrgId, body: InvitationIn, user: CurrentUser) -> Response:
+    """Invite an email without an account; it joins with `role` when it signs up (emailed
+    when SMTP_URL is set). An email with an account is 409 `account_exists`."""
+    return respond(InvitationOut.of(invite_by_email(user.id, org_id, body.email, body.role)), 201)
+
+
+@router.delete("/orgs/{orgId}/invitations/{invitationId}", status_code=204)
+def revoke(org_id: OrgId, invitation_id: InvitationId, user: CurrentUser) -> Response:
+    """Withdraw a pending invitation (owners and admins)."""
+    revoke_invitation(user.id, org_id, invitation_id)
     return Response(status_code=204)
