@@ -13,6 +13,7 @@ from credits_app.api.routes import (
     billing,
     credits,
     docs,
+    entry_lots,
     health,
     history_export,
     internal,
@@ -40,7 +41,7 @@ def create_api() -> FastAPI:
     )
     routers = [health, auth, orgs, packages, credits, purchases, ai_chat, ai_media, internal]
     routers += [notifications, webhook_endpoints, history_export, account, transfers]
-    routers += [ai_conversations, billing]
+    routers += [ai_conversations, billing, entry_lots]
     for module in (*routers, stripe_webhook, stripe_simulator, docs):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(metrics.router)

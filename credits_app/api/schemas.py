@@ -36,6 +36,7 @@ from credits_app.credits.amounts import (
 )
 from credits_app.credits.categories import CreditUsageCategory
 from credits_app.credits.credit_service import CreditResult, HistoryItem, HistoryPage, UsageReport
+from credits_app.credits.entry_lots import LotUse
 from credits_app.credits.errors import InvalidAmount
 from credits_app.credits.lot_reads import LotView
 from credits_app.credits.wallet_settings import BalanceOverview, WalletSettings
@@ -351,6 +352,30 @@ class LotOut(Body):
 
 class LotsOut(Body):
     items: list[LotOut]
+
+
+class LotUseOut(Body):
+    """Credits one ledger entry took from one lot."""
+
+    lot_id: int
+    source: str
+    amount: Credits
+    expires_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, use: "LotUse") -> "LotUseOut":
+        return cls(
+            lot_id=use.lot_id,
+            source=use.source,
+            amount=units_to_credits(use.units),
+            expires_at=use.expires_at,
+            created_at=use.created_at,
+        )
+
+
+class LotUsesOut(Body):
+    items: list[LotUseOut]
 
 
 class TokensOut(Body):

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from credits_app.credits.amounts import SCALE, format_balance
+from credits_app.credits.amounts import SCALE, format_balance, units_to_credits
 from credits_app.credits.credit_service import HistoryItem
+from credits_app.credits.entry_lots import LotUse
 from credits_app.state.formatting import (
     CATEGORY_LABELS,
     TYPE_LABELS,
@@ -58,6 +59,28 @@ class Detail:
 
 
 @dataclass(frozen=True)
+class LotLine:
+    """One lot a debit took from, as the drawer lists it."""
+
+    lot_id: str
+    label: str  # "Lot #12 · Promotion"
+    amount: str  # "5.0000"
+    expires_at: str  # ISO 8601 UTC, or "" when the lot never expires
+    expires_utc: str
+
+
+LOT_SOURCE_LABELS = {
+    "purchase": "Purchase",
+    "bonus": "Bonus",
+    "grant": "Grant",
+    "promotion": "Promotion",
+    "transfer": "Transfer",
+    "refund": "Refund",
+    "opening": "Opening balance",
+}
+
+
+@dataclass(frozen=True)
 class HistoryRow:
     """One ledger entry as the history table shows it."""
 
@@ -80,6 +103,7 @@ class HistoryRow:
     refundable_units: int = 0
     refundable_until: str = ""  # ISO 8601 UTC
     refundable_until_utc: str = ""
+    lots: list[LotLine] = field(default_factory=list)  # the lots a debit took from
 
 
 EMPTY_ROW = HistoryRow(
@@ -119,8 +143,12 @@ def category_options() -> list[Option]:
     ]
 
 
-def history_row(item: HistoryItem, package_names: dict[str, str] | None = None) -> HistoryRow:
-    """A ledger entry with its labels, signed amount, UTC moment and drawer details."""
+def history_row(
+    item: HistoryItem,
+    package_names: dict[str, str] | None = None,
+    lots: list[LotUse] | None = None,
+) -> HistoryRow:
+    """A ledger entry with its labels, signed amount, UTC moment, drawer details and lots."""
     label = type_label(item.type)
     return HistoryRow(
         id=str(item.id),
@@ -139,6 +167,19 @@ def history_row(item: HistoryItem, package_names: dict[str, str] | None = None) 
         refundable_units=units_of(item.refundable_amount) if item.refundable_amount else 0,
         refundable_until=iso_utc(item.refundable_until) if item.refundable_until else "",
         refundable_until_utc=utc_text(item.refundable_until) if item.refundable_until else "",
+        lots=[lot_line(use) for use in lots or []],
+    )
+
+
+def lot_line(use: LotUse) -> LotLine:
+    """A lot an entry used: which one, what it was, how much came from it, until when."""
+    source = LOT_SOURCE_LABELS.get(use.source, use.source.title())
+    return LotLine(
+        lot_id=str(use.lot_id),
+        label=f"Lot #{use.lot_id} · {source}",
+        amount=format_balance(units_to_credits(use.units)),
+        expires_at=iso_utc(use.expires_at) if use.expires_at else "",
+        expires_utc=utc_text(use.expires_at) if use.expires_at else "",
     )
 
 
@@ -190,10 +231,12 @@ def history_view(
     page_number: int,
     has_next: bool,
     filtered: bool,
+    lots: dict[int, list[LotUse]] | None = None,
 ) -> HistoryView:
-    """A page of history for the table."""
+    """A page of history for the table (`lots`: what each debit took, by entry id)."""
+    used = lots or {}
     return HistoryView(
-        rows=[history_row(item, package_names) for item in items],
+        rows=[history_row(item, package_names, used.get(item.id)) for item in items],
         page_number=page_number,
         has_previous=page_number > 1,
         has_next=has_next,

@@ -4,15 +4,18 @@ The service pages newest-first with an opaque cursor; going back means rememberi
 each visited page started from, so the state keeps that small stack instead of offsets.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from urllib.parse import urlencode
 
 import reflex as rx
 
 from credits_app.billing.packages import list_active_packages
-from credits_app.credits.credit_service import get_history
+from credits_app.credits.credit_service import HistoryPage, get_history
+from credits_app.credits.day_range import day_range, parse_time_zone
+from credits_app.credits.entry_lots import LotUse, lots_used
 from credits_app.credits.errors import CreditsError
 from credits_app.credits.history_export import HistoryFilter
+from credits_app.credits.owners import WalletOwner
 from credits_app.state.history_presenters import (
     ALL,
     EMPTY_ROW,
@@ -36,8 +39,9 @@ class HistoryState(rx.State):
     type_filter: str = ALL
     category_filter: str = ALL
     search: str = ""
-    date_from: str = ""  # YYYY-MM-DD (a UTC day) or ""
+    date_from: str = ""  # YYYY-MM-DD (a day in `time_zone`) or ""
     date_to: str = ""
+    time_zone: str = "UTC"  # the browser's IANA zone, reported on mount (set_time_zone)
     history: HistoryView = HistoryView()
     export_href: str = ""  # the CSV download of exactly these filters
     selected_id: str = ""  # the entry open in the detail drawer ("" = closed)
@@ -92,6 +96,18 @@ class HistoryState(rx.State):
         return await self.load()
 
     @rx.event
+    async def set_time_zone(self, zone: str) -> rx.event.EventSpec | None:
+        """The browser's zone: the date range means days there, as the times on screen do."""
+        try:
+            parse_time_zone(zone)
+        except CreditsError:
+            return None
+        if zone == self.time_zone:
+            return None
+        self.time_zone = zone
+        return await self.load() if self.date_from or self.date_to else None
+
+    @rx.event
     async def clear_filters(self) -> rx.event.EventSpec | None:
         self.type_filter = self.category_filter = ALL
         self.search = self.date_from = self.date_to = ""
@@ -142,11 +158,14 @@ class HistoryState(rx.State):
         )
 
     def _filters(self) -> HistoryFilter:
+        since, until = day_range(
+            _day(self.date_from), _day(self.date_to), parse_time_zone(self.time_zone)
+        )
         return HistoryFilter(
             type=None if self.type_filter == ALL else self.type_filter,
             category=None if self.category_filter == ALL else self.category_filter,
-            since=_day_start(self.date_from),
-            until=_day_start(self.date_to, next_day=True),
+            since=since,
+            until=until,
             search=self.search.strip() or None,
         )
 
@@ -159,17 +178,8 @@ class HistoryState(rx.State):
             if not self._package_names:
                 packages = await call_service(list_active_packages)
                 self._package_names = {package.id: package.name for package in packages}
-            filters = self._filters()
-            page = await call_service(
-                get_history,
-                owner,
-                type=filters.type,
-                category=filters.category,
-                since=filters.since,
-                until=filters.until,
-                search=filters.search,
-                limit=PAGE_SIZE,
-                cursor=self._page_starts[-1] or None,
+            page, lots = await call_service(
+                _page_with_lots, owner, self._filters(), self._page_starts[-1] or None
             )
         except CreditsError as error:
             return rx.toast.error(error.message)
@@ -180,6 +190,7 @@ class HistoryState(rx.State):
             page_number=len(self._page_starts),
             has_next=page.next_cursor is not None,
             filtered=self._filtered(),
+            lots=lots,
         )
         self.export_href = export_url(context.org_id, self._export_query())
         self.loaded_for = context.key
@@ -192,8 +203,27 @@ class HistoryState(rx.State):
             "from": self.date_from,
             "to": self.date_to,
             "q": self.search.strip(),
+            "tz": self.time_zone if (self.date_from or self.date_to) else "",
         }
         return {key: value for key, value in query.items() if value}
+
+
+def _page_with_lots(
+    owner: WalletOwner, filters: HistoryFilter, cursor: str | None
+) -> tuple[HistoryPage, dict[int, list[LotUse]]]:
+    """One page of entries and the lots its debits used (for the drawer): two reads."""
+    page = get_history(
+        owner,
+        type=filters.type,
+        category=filters.category,
+        since=filters.since,
+        until=filters.until,
+        search=filters.search,
+        limit=PAGE_SIZE,
+        cursor=cursor,
+    )
+    debits = [item.id for item in page.items if item.amount < 0]
+    return page, lots_used(owner, debits)
 
 
 def export_url(org_id: int, query: dict[str, str]) -> str:
@@ -210,9 +240,5 @@ def _is_day(value: str) -> bool:
     return len(value) == 10
 
 
-def _day_start(value: str, *, next_day: bool = False) -> datetime | None:
-    """00:00 UTC of the day (of the day after, for an inclusive end), or None for ""."""
-    if not value:
-        return None
-    day = date.fromisoformat(value) + timedelta(days=1 if next_day else 0)
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _day(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from credits_app.auth.accounts import Role
+from credits_app.auth.invitations import InvitationInfo
 from credits_app.auth.members import MemberInfo
 from credits_app.auth.organizations import MANAGER_ROLES
 
@@ -24,17 +25,32 @@ class MemberRow:
 
 
 @dataclass(frozen=True)
+class InvitationRow:
+    """A pending invitation: who, as what, invited by whom (owners and admins see these)."""
+
+    invitation_id: str
+    email: str
+    role_label: str
+    detail: str  # "Invited by Ada Lovelace"
+
+
+@dataclass(frozen=True)
 class MembersView:
     """The whole page: people, who to ask, and whether the viewer manages the org."""
 
     rows: list[MemberRow] = field(default_factory=list)
+    invitations: list[InvitationRow] = field(default_factory=list)
     managers_text: str = ""  # "Ada Lovelace (owner) or Grace Hopper (admin)"
     can_manage: bool = False
     can_appoint_owners: bool = False
     count_text: str = ""
 
 
-def members_view(members: list[MemberInfo], viewer_id: int) -> MembersView:
+def members_view(
+    members: list[MemberInfo],
+    viewer_id: int,
+    invitations: list[InvitationInfo] | None = None,
+) -> MembersView:
     """Rows in the service's order; controls follow auth/members.py's rules (the service
     re-checks every action, these only avoid offering what would be refused)."""
     viewer = next((m for m in members if m.user_id == viewer_id), None)
@@ -58,6 +74,7 @@ def members_view(members: list[MemberInfo], viewer_id: int) -> MembersView:
     ]
     return MembersView(
         rows=rows,
+        invitations=[invitation_row(i) for i in invitations or []],
         managers_text=managers_text(members),
         can_manage=manages,
         can_appoint_owners=is_owner,
@@ -71,3 +88,14 @@ def managers_text(members: list[MemberInfo]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def invitation_row(invitation: InvitationInfo) -> InvitationRow:
+    """One pending invitation as the members page lists it."""
+    inviter = invitation.invited_by_name or "a former member"
+    return InvitationRow(
+        invitation_id=str(invitation.id),
+        email=invitation.email,
+        role_label=ROLE_LABELS[invitation.role],
+        detail=f"Invited by {inviter}; joins when they sign up with this email",
+    )

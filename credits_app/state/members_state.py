@@ -6,8 +6,9 @@ role themselves (the same functions the API calls); errors come back as a toast.
 
 import reflex as rx
 
+from credits_app.auth.invitations import add_or_invite, list_invitations, revoke_invitation
 from credits_app.auth.members import change_role, list_members, remove_member
-from credits_app.auth.organizations import add_member_by_email, create_org_for_user
+from credits_app.auth.organizations import MANAGER_ROLES, create_org_for_user
 from credits_app.credits.errors import CreditsError
 from credits_app.state.auth_state import AuthState
 from credits_app.state.members_presenters import MembersView, members_view
@@ -32,9 +33,15 @@ class MembersState(rx.State):
             return None
         try:
             people = await call_service(list_members, auth.user_id, context.org_id)
+            manages = any(p.user_id == auth.user_id and p.role in MANAGER_ROLES for p in people)
+            pending = (
+                await call_service(list_invitations, auth.user_id, context.org_id)
+                if manages
+                else []
+            )
         except CreditsError as error:
             return rx.toast.error(error.message)
-        self.members = members_view(people, auth.user_id)
+        self.members = members_view(people, auth.user_id, pending)
         self.loaded_for = context.key
         return None
 
@@ -44,18 +51,24 @@ class MembersState(rx.State):
 
     @rx.event
     async def invite(self, form: dict[str, str]) -> list[rx.event.EventSpec] | rx.event.EventSpec:
-        """Add a registered person by email with the chosen role."""
+        """Add a registered person by email with the chosen role, or invite one who has no
+        account yet (they join when they sign up with that email)."""
         email = (form.get("email") or "").strip()
         user_id, org_id = await self._actor_and_org()
         self.invite_sending = True
         try:
-            await call_service(add_member_by_email, user_id, org_id, email, self.invite_role)
+            outcome = await call_service(add_or_invite, user_id, org_id, email, self.invite_role)
         except CreditsError as error:
             return rx.toast.error(error.message)
         finally:
             self.invite_sending = False
+        done = (
+            f"{email} added as {self.invite_role}"
+            if outcome == "added"
+            else f"{email} invited as {self.invite_role}: they join when they sign up"
+        )
         return [
-            rx.toast.success(f"{email} added as {self.invite_role}"),
+            rx.toast.success(done),
             rx.set_value("invite-email", ""),
             MembersState.load,
         ]
@@ -79,6 +92,16 @@ class MembersState(rx.State):
         except CreditsError as error:
             return rx.toast.error(error.message)
         return [rx.toast.success("Removed from the organization"), MembersState.load]
+
+    @rx.event
+    async def revoke(self, invitation_id: str) -> list[rx.event.EventSpec] | rx.event.EventSpec:
+        """Withdraw a pending invitation."""
+        user_id, org_id = await self._actor_and_org()
+        try:
+            await call_service(revoke_invitation, user_id, org_id, int(invitation_id))
+        except CreditsError as error:
+            return [rx.toast.error(error.message), MembersState.load]
+        return [rx.toast.success("Invitation withdrawn"), MembersState.load]
 
     @rx.event
     async def leave(self) -> list[rx.event.EventSpec] | rx.event.EventSpec:

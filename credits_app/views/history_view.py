@@ -25,6 +25,11 @@ def history_view() -> rx.Component:
         _transactions(),
         spacing=styles.GAP_MEDIUM,
         width="100%",
+        # The date range is in the browser's zone, like every time the page shows.
+        on_mount=rx.call_script(
+            "Intl.DateTimeFormat().resolvedOptions().timeZone",
+            callback=HistoryState.set_time_zone,
+        ),
     )
 
 

@@ -37,6 +37,7 @@ def members_view() -> rx.Component:
                     on_invite_role=MembersState.set_invite_role,
                     on_role=MembersState.set_role,
                     on_remove=MembersState.remove,
+                    on_revoke=MembersState.revoke,
                     on_leave=MembersState.leave,
                 ),
                 loading=not_loaded(MembersState.loaded_for),

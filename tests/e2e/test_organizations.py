@@ -77,3 +77,44 @@ def test_create_an_org_add_someone_change_their_role_and_remove_them(
     expect(member_row(page, colleague)).to_have_count(0, timeout=TIMEOUT_MS)
     colleague_page.goto(f"{app.base_url}/organizations/{slug}/members")
     expect(colleague_page.locator("#not-found")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_invite_an_email_without_an_account_and_they_join_when_they_sign_up(
+    app: RunningApp,
+    api: ApiClient,
+    new_context: Callable[[], BrowserContext],
+    screenshot_dir: Path,
+) -> None:
+    owner = api.register("host")
+    org = api.create_org(owner, "Guild")
+    newcomer_email = f"newcomer-{uuid.uuid4().hex[:10]}@example.com"
+    withdrawn_email = f"withdrawn-{uuid.uuid4().hex[:10]}@example.com"
+    page = signed_in_page(new_context(), app, owner)
+    page.goto(f"{app.base_url}/organizations/{org['slug']}/members")
+    expect(member_row(page, owner)).to_have_attribute("data-role", "owner", timeout=TIMEOUT_MS)
+
+    for email in (newcomer_email, withdrawn_email):
+        page.locator("#invite-email").fill(email)
+        page.locator("#invite-submit").click()
+        invited = page.locator(f'#invitations-list .invitation-row[data-email="{email}"]')
+        expect(invited).to_contain_text("Invited by Host", timeout=TIMEOUT_MS)
+    screenshot(page, screenshot_dir, "org-invitations")
+    page.locator(
+        f'#invitations-list .invitation-row[data-email="{withdrawn_email}"] .invitation-revoke'
+    ).click()
+    expect(page.locator(".invitation-row")).to_have_count(1, timeout=TIMEOUT_MS)
+
+    signup = new_context().new_page()
+    signup.goto(f"{app.base_url}/register")
+    signup.locator("#field-name").fill("Newcomer")
+    signup.locator("#field-email").fill(newcomer_email)
+    signup.locator("#field-password").fill("correct horse battery")
+    signup.locator("#auth-submit").click()
+    expect(signup).to_have_url(re.compile(r"/credits"), timeout=TIMEOUT_MS)
+    signup.goto(f"{app.base_url}/organizations/{org['slug']}/credits")
+    expect(signup.locator("#credits-context")).to_contain_text("Guild", timeout=TIMEOUT_MS)
+
+    page.reload()
+    newcomer_row = page.locator(f'#members-list .member-row[data-email="{newcomer_email}"]')
+    expect(newcomer_row).to_have_attribute("data-role", "member", timeout=TIMEOUT_MS)
+    expect(page.locator("#invitations-card")).to_have_count(0)

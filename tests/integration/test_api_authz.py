@@ -54,8 +54,8 @@ class Endpoint:
         self, api: ApiClient, user: ApiUser, org_id: int, attempt: "Attempt | None" = None
     ) -> httpx.Response:
         target = attempt.target.id if attempt and attempt.target else 0
-        if attempt and attempt.invitation_id is not None:
-            target = attempt.invitation_id
+        if attempt and attempt.path_id is not None:
+            target = attempt.path_id
         url = self.path.format(org=org_id, target=target)
         body = attempt.body if attempt else None
         return api.http.request(self.method, url, json=body, headers=user.headers)
@@ -75,6 +75,9 @@ ORG_ENDPOINTS = [
         "invitation-list", "GET", "/api/orgs/{org}/invitations", writes=False, managers_only=True
     ),
     Endpoint("invite", "POST", "/api/orgs/{org}/invitations", writes=True),
+    Endpoint(
+        "entry-lots", "GET", "/api/orgs/{org}/credits/transactions/{target}/lots", writes=False
+    ),
     Endpoint("invitation-revoke", "DELETE", "/api/orgs/{org}/invitations/{target}", writes=True),
 ]
 ONE_MEMBER_ENDPOINTS = {"member-role", "member-remove"}
@@ -95,6 +98,7 @@ READ_KEYS = {
     "lots": {"items"},
     "member-list": {"items"},
     "invitation-list": {"items"},
+    "entry-lots": {"items"},
 }
 ROLES = ["outsider", "member", "admin", "owner"]
 
@@ -128,7 +132,7 @@ class Attempt:
     body: dict[str, Any] | None
     target: ApiUser | None = None
     target_roles: tuple[str, ...] = ()
-    invitation_id: int | None = None  # the pending invitation it is about (revoke)
+    path_id: int | None = None  # the {target} when it is no user: an invitation, an entry
     invited_email: str | None = None  # pending before the call (revoke) or not (invite)
 
 
@@ -147,6 +151,12 @@ def attempt_for(api: ApiClient, world: OrgWorld, endpoint: Endpoint, role: str) 
         return Attempt(change)
     if endpoint.name == "invite":
         return Attempt({"email": fresh_email(), "role": "member"})
+    if endpoint.name == "entry-lots":  # the org's funding grant: a credit, it used no lots
+        owner = world.users["owner"]
+        history = decoded(
+            api.http.get(f"/api/orgs/{world.org_id}/credits/history", headers=owner.headers)
+        )
+        return Attempt(None, path_id=int(history["items"][-1]["id"]))
     if endpoint.name == "invitation-revoke":
         email = fresh_email()
         response = api.http.post(
@@ -155,7 +165,7 @@ def attempt_for(api: ApiClient, world: OrgWorld, endpoint: Endpoint, role: str) 
             headers=world.users["owner"].headers,
         )
         assert response.status_code == 201, response.text
-        return Attempt(None, invitation_id=int(response.json()["id"]), invited_email=email)
+        return Attempt(None, path_id=int(response.json()["id"]), invited_email=email)
     return Attempt(None)
 
 
@@ -273,6 +283,8 @@ def test_admins_and_owners_may_read_and_manage(
         assert attempt.body["email"] in pending_invitations(api, world)
     elif endpoint.name == "invitation-revoke":
         assert attempt.invited_email not in pending_invitations(api, world)
+    elif endpoint.name == "entry-lots":
+        assert body == {"items": []}
     else:
         assert attempt.target is not None
         assert body == {"userId": attempt.target.id, "role": "member"}
@@ -290,6 +302,8 @@ USER_ENDPOINTS = [
     ("PATCH", "/api/orgs/{org}/members/1", {"role": "admin"}),
     ("DELETE", "/api/orgs/{org}/members/1", None),
     ("GET", "/api/orgs/{org}/invitations", None),
+    ("GET", "/api/credits/transactions/1/lots", None),
+    ("GET", "/api/orgs/{org}/credits/transactions/1/lots", None),
     ("POST", "/api/orgs/{org}/invitations", {"email": "x@example.com", "role": "member"}),
     ("DELETE", "/api/orgs/{org}/invitations/1", None),
     ("GET", "/api/credits", None),

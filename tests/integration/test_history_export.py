@@ -68,3 +68,31 @@ def test_org_exports_are_for_members_only_and_bad_filters_are_400(api: ApiClient
     bad = api.http.get(path, params={"type": "nonsense"}, headers=owner.headers)
     assert bad.status_code == 400, bad.text
     assert api.http.get("/api/credits/history/export").status_code == 401
+
+
+def a_zone_where_today_is_another_day() -> tuple[str, int]:
+    """An IANA zone whose date differs from the UTC date right now, and by how many days:
+    UTC+14 once it is 10:00 UTC or later, else UTC-11 (before 11:00 UTC)."""
+    return ("Pacific/Kiritimati", 1) if datetime.now(UTC).hour >= 10 else ("Pacific/Pago_Pago", -1)
+
+
+def test_the_export_date_range_is_in_the_tz_time_zone_when_given(api: ApiClient) -> None:
+    user = api.register("export-zone")
+    fund_user(user, "5")
+    zone, shift = a_zone_where_today_is_another_day()
+    utc_today = datetime.now(UTC).date()
+    local_today = (utc_today + timedelta(days=shift)).isoformat()
+
+    def export(day: str, tz: str | None) -> list[dict[str, str]]:
+        params = {"from": day, "to": day} | ({"tz": tz} if tz else {})
+        response = api.http.get("/api/credits/history/export", params=params, headers=user.headers)
+        assert response.status_code == 200, response.text
+        return rows(response.text)
+
+    assert len(export(local_today, zone)) == 1
+    assert export(utc_today.isoformat(), zone) == []
+    assert len(export(utc_today.isoformat(), None)) == 1  # no tz: UTC days, as before
+    bad = api.http.get(
+        "/api/credits/history/export", params={"tz": "Mars/Olympus"}, headers=user.headers
+    )
+    assert_error(bad, 400, "invalid_argument")

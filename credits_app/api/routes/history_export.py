@@ -2,11 +2,12 @@
 
 The History tab's "Export CSV" links here with its current filters. The body streams page by
 page (credits/history_export.py, the same columns as the CLI's `export-history`), so a long
-ledger never sits in memory. Dates are UTC days; `to` is included.
+ledger never sits in memory. `from`/`to` are days (both included) in the `tz` time zone
+(IANA name, default UTC): the page sends the browser's, so the file holds what it shows.
 """
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -14,6 +15,7 @@ from fastapi.responses import StreamingResponse
 
 from credits_app.api.deps import CurrentUser, OrgMember
 from credits_app.api.responses import api_router
+from credits_app.credits.day_range import day_range, parse_time_zone
 from credits_app.credits.history_export import HistoryFilter, csv_chunks
 from credits_app.credits.owners import WalletOwner
 
@@ -21,8 +23,11 @@ router = api_router("credits")
 
 TypeQuery = Annotated[str | None, Query(max_length=32, description="Ledger entry type")]
 CategoryQuery = Annotated[str | None, Query(max_length=32, description="Usage category")]
-FromQuery = Annotated[date | None, Query(alias="from", description="First UTC day, YYYY-MM-DD")]
-ToQuery = Annotated[date | None, Query(alias="to", description="Last UTC day (included)")]
+FromQuery = Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")]
+ToQuery = Annotated[date | None, Query(alias="to", description="Last day (included)")]
+ZoneQuery = Annotated[
+    str | None, Query(max_length=64, description="IANA time zone of the days (default UTC)")
+]
 SearchQuery = Annotated[str | None, Query(max_length=200, description="Words in descriptions")]
 
 
@@ -34,10 +39,12 @@ def export_personal_history(
     from_: FromQuery = None,
     to: ToQuery = None,
     q: SearchQuery = None,
+    tz: ZoneQuery = None,
 ) -> StreamingResponse:
     """My ledger as CSV (newest first), filtered like the History tab."""
     owner = WalletOwner.user(user.id)
-    return _csv(owner, _filter(type, category, from_, to, q), f"history-user-{user.id}.csv")
+    filters = _filter(type, category, from_, to, q, tz)
+    return _csv(owner, filters, f"history-user-{user.id}.csv")
 
 
 @router.get("/orgs/{orgId}/credits/history/export", response_class=StreamingResponse)
@@ -48,21 +55,28 @@ def export_org_history(
     from_: FromQuery = None,
     to: ToQuery = None,
     q: SearchQuery = None,
+    tz: ZoneQuery = None,
 ) -> StreamingResponse:
     """The organization wallet's ledger as CSV (any member may read it)."""
     owner = WalletOwner.org(access.org_id)
-    filters = _filter(type, category, from_, to, q)
+    filters = _filter(type, category, from_, to, q, tz)
     return _csv(owner, filters, f"history-org-{access.org_id}.csv")
 
 
 def _filter(
-    type: str | None, category: str | None, first: date | None, last: date | None, q: str | None
+    type: str | None,
+    category: str | None,
+    first: date | None,
+    last: date | None,
+    q: str | None,
+    tz: str | None,
 ) -> HistoryFilter:
+    since, until = day_range(first, last, parse_time_zone(tz))
     return HistoryFilter(
         type=type,
         category=category,
-        since=datetime.combine(first, time.min, tzinfo=UTC) if first else None,
-        until=datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC) if last else None,
+        since=since,
+        until=until,
         search=(q or "").strip() or None,
     )
 

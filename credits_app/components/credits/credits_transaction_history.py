@@ -91,8 +91,8 @@ def credits_transaction_history(
                 ),
                 debounce_timeout=350,
             ),
-            _date("history-from", "From (UTC day)", filters.date_from, events.on_date_from),
-            _date("history-to", "To (UTC day)", filters.date_to, events.on_date_to),
+            _date("history-from", "From (your time zone)", filters.date_from, events.on_date_from),
+            _date("history-to", "To (your time zone)", filters.date_to, events.on_date_to),
             _filter(
                 "history-type-filter",
                 "Transaction type",
@@ -200,6 +200,16 @@ def _drawer(selected: rx.Var[Any], is_open: BoolProp, on_close: EventCallback) -
                         id="history-details",
                         width="100%",
                     ),
+                    rx.cond(
+                        selected.lots.length() > 0,
+                        rx.vstack(
+                            rx.heading("Credits taken from", as_="h3", size="2"),
+                            rx.foreach(selected.lots, _lot_line),
+                            spacing="2",
+                            width="100%",
+                            id="history-lots",
+                        ),
+                    ),
                     spacing="3",
                     width="100%",
                 ),
@@ -210,6 +220,31 @@ def _drawer(selected: rx.Var[Any], is_open: BoolProp, on_close: EventCallback) -
         direction="right",
         open=is_open,
         on_open_change=lambda is_open_now: on_close(),
+    )
+
+
+def _lot_line(lot: rx.Var[Any]) -> rx.Component:
+    """One lot the entry used: which, how much, and its expiry in the viewer's zone."""
+    return rx.flex(
+        rx.vstack(
+            rx.text(lot.label, size=styles.BODY_SIZE, weight="medium"),
+            rx.text(
+                rx.cond(
+                    lot.expires_at,
+                    rx.fragment("expires ", local_time(lot.expires_at, lot.expires_utc, "date")),
+                    "never expires",
+                ),
+                size=styles.SMALL_SIZE,
+                **styles.CAPTION_STYLE,
+            ),
+            spacing="0",
+        ),
+        rx.text(lot.amount, size=styles.BODY_SIZE, **styles.NUMBER_STYLE),
+        justify="between",
+        align="center",
+        width="100%",
+        class_name="history-lot",
+        custom_attrs={"data-lot": lot.lot_id},
     )
 
 

@@ -27,6 +27,7 @@ class MemberEvents(NamedTuple):
     on_invite_role: Handler
     on_role: Handler  # (user_id, role)
     on_remove: Handler  # (user_id)
+    on_revoke: Handler  # (invitation_id)
     on_leave: Handler
 
 
@@ -66,6 +67,19 @@ def members_list(
             ),
             id="members-card",
         ),
+        rx.cond(
+            view.can_manage & (view.invitations.length() > 0),
+            card(
+                card_header("Invited", "Pending until they sign up with that email"),
+                rx.vstack(
+                    rx.foreach(view.invitations, lambda row: _invitation(row, events)),
+                    spacing="0",
+                    width="100%",
+                    id="invitations-list",
+                ),
+                id="invitations-card",
+            ),
+        ),
         rx.button(
             rx.icon("log-out", size=styles.ICON_SIZE),
             "Leave organization",
@@ -82,7 +96,10 @@ def members_list(
 
 def _invite_form(invite_role: rx.Var[str], sending: BoolProp, events: MemberEvents) -> rx.Component:
     return card(
-        card_header("Add someone", "They need an account already; they see the org at once."),
+        card_header(
+            "Add someone",
+            "People with an account join at once; others are invited and join when they sign up.",
+        ),
         rx.form(
             rx.flex(
                 rx.input(
@@ -104,7 +121,7 @@ def _invite_form(invite_role: rx.Var[str], sending: BoolProp, events: MemberEven
                     value=invite_role,
                     on_change=events.on_invite_role,
                 ),
-                rx.button("Add", type="submit", loading=sending, id="invite-submit"),
+                rx.button("Add or invite", type="submit", loading=sending, id="invite-submit"),
                 gap="8px",
                 wrap="wrap",
                 width="100%",
@@ -114,6 +131,37 @@ def _invite_form(invite_role: rx.Var[str], sending: BoolProp, events: MemberEven
             width="100%",
         ),
         id="invite-card",
+    )
+
+
+def _invitation(row: rx.Var[Any], events: MemberEvents) -> rx.Component:
+    return rx.flex(
+        rx.vstack(
+            rx.text(row.email, size=styles.BODY_SIZE, weight="medium"),
+            rx.text(row.detail, size=styles.SMALL_SIZE, **styles.CAPTION_STYLE),
+            spacing="0",
+            min_width="0",
+        ),
+        rx.hstack(
+            rx.badge(row.role_label, variant="soft"),
+            rx.icon_button(
+                rx.icon("x", size=styles.ICON_SIZE),
+                variant="ghost",
+                color_scheme="red",
+                aria_label="Withdraw the invitation of " + row.email,
+                on_click=events.on_revoke(row.invitation_id),
+                class_name="invitation-revoke",
+            ),
+            spacing="2",
+            align="center",
+        ),
+        justify="between",
+        align="center",
+        width="100%",
+        padding_y="10px",
+        border_bottom=styles.CARD_BORDER,
+        class_name="invitation-row",
+        custom_attrs={"data-email": row.email},
     )
 
 
