@@ -46,6 +46,7 @@ INSTANCES = 2
 WORKERS = 2  # per instance; DB_MAX_CONNECTIONS 6 gives each 3 connections
 BUDGET = 6
 BALANCE_REFRESH_SECONDS = 3
+NOTIFICATIONS_POLL_SECONDS = 3600  # the bell can only change by the server push (Redis)
 START_TIMEOUT_SECONDS = 180
 CLUSTER_TEST_TIMEOUT_SECONDS = 600
 CHROMIUM_PATH = "/usr/bin/chromium"
@@ -196,6 +197,7 @@ def cluster(
             STRIPE_API_BASE=fake_stripe.url,
             STRIPE_WEBHOOK_SECRET=FAKE_WEBHOOK_SECRET,
             BALANCE_REFRESH_SECONDS=str(BALANCE_REFRESH_SECONDS),
+            NOTIFICATIONS_POLL_SECONDS=str(NOTIFICATIONS_POLL_SECONDS),
             APP_BASE_URL=deploy.public_url(port),
             DB_MAX_CONNECTIONS=str(BUDGET),
             BACKEND_WORKERS=str(WORKERS),

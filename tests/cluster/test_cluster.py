@@ -15,11 +15,12 @@ from credits_app.credits.amounts import format_balance
 from tests.cluster.conftest import BALANCE_REFRESH_SECONDS, Cluster
 from tests.cluster.load import spend, summary, usage_entry_ids
 from tests.e2e.flows import sign_in
-from tests.support.api_client import ApiClient, ApiUser, fund_user
+from tests.support.api_client import SERVICE_KEY, ApiClient, ApiUser, fund_org, fund_user
 from tests.support.stripe_events import complete, open_checkout, signed
 
 UI_TIMEOUT_MS = 30_000
 REFRESH_TIMEOUT_MS = BALANCE_REFRESH_SECONDS * 3 * 1000
+PUSH_TIMEOUT_MS = 5_000
 
 
 def deductions_counted(instance_url: str) -> float:
@@ -89,6 +90,39 @@ def test_a_purchase_webhook_handled_by_instance_2_updates_the_header_on_instance
     assert credited != "10"
 
     expect(page.locator("#header-balance")).to_have_text(credited, timeout=REFRESH_TIMEOUT_MS)
+    assert page.evaluate("window.__noReload === true"), "the page must not have reloaded"
+
+
+def test_a_low_balance_on_instance_2_is_pushed_to_the_bell_of_a_page_on_instance_1(
+    live_cluster: Cluster, api: ApiClient, context: BrowserContext
+) -> None:
+    """Instance 2 commits the notification and publishes on Redis; instance 1, which holds
+    the page's websocket, pushes the new count. The spend is on an org wallet the user owns
+    while the page shows the personal one, so no balance poll can re-read the bell, and the
+    bell's own poll is an hour (conftest)."""
+    owner = api.register("pushed")
+    fund_user(owner, "10")
+    org = api.create_org(owner, "Pushed")
+    fund_org(org["id"], "100")
+    with httpx.Client(base_url=live_cluster.instances[1].url, timeout=30) as instance_two:
+        settings = instance_two.patch(
+            f"/api/orgs/{org['id']}/credits/settings",
+            json={"lowThreshold": 50},
+            headers=owner.headers,
+        )
+        assert settings.status_code == 200, settings.text
+        sign_in(context, live_cluster.url, owner.email)
+        page = open_credits_page_on_instance_one(live_cluster, context)
+        expect(page.locator("#notification-bell")).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(page.locator("#notification-badge")).to_have_count(0)
+        spent = instance_two.post(
+            "/api/internal/credits/deduct",
+            json={"wallet": {"type": "org", "id": org["id"]}, "amount": "60", "category": "other"},
+            headers={"Authorization": f"Bearer {SERVICE_KEY}"},
+        )
+        assert spent.status_code == 200, spent.text
+
+    expect(page.locator("#notification-badge")).to_have_text("1", timeout=PUSH_TIMEOUT_MS)
     assert page.evaluate("window.__noReload === true"), "the page must not have reloaded"
 
 
