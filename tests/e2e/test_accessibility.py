@@ -6,6 +6,7 @@ and moderate findings are printed, not failed; serious and critical ones fail wi
 the help text and the offending elements.
 """
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
 from credits_app.settings import get_settings
+from credits_app.state.formatting import MINUS
 from tests.e2e.flows import TIMEOUT_MS, sign_in
 from tests.support.api_client import ApiClient, fund_user
 from tests.support.app_server import RunningApp
@@ -66,6 +68,15 @@ def test_signed_out_pages_have_no_serious_violations(
 def open_history(page: Page) -> None:
     page.locator("#tab-history").click()
     expect(page.locator("#history-table .history-row").first).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def open_history_drawer(page: Page) -> None:
+    """The detail drawer of the newest debit (its lots listed)."""
+    open_history(page)
+    debit = page.locator("#history-table .history-row").filter(has_text=MINUS).first
+    debit.locator(".history-open").click()
+    expect(page.locator("#history-drawer")).to_be_visible()
+    expect(page.locator("#history-lots .history-lot").first).to_be_visible()
 
 
 def open_purchase(page: Page) -> None:
@@ -130,6 +141,7 @@ def confirm_send_dialog(page: Page) -> None:
 STEPS: dict[str, Callable[[Page], None]] = {
     "usage": lambda page: None,
     "history": open_history,
+    "history drawer": open_history_drawer,
     "purchase": open_purchase,
     "buy dialog": open_buy_dialog,
     "send dialog": open_send_dialog,
@@ -225,9 +237,16 @@ def test_members_page_has_no_serious_violations(
     owner, member = api.register("owner"), api.register("member")
     org = api.create_org(owner, "Axe")
     api.add_member(owner, int(org["id"]), member, "member")
+    invited = api.http.post(  # owners see the pending invitations card too
+        f"/api/orgs/{org['id']}/invitations",
+        json={"email": f"axe-{uuid.uuid4().hex[:10]}@example.com", "role": "member"},
+        headers=owner.headers,
+    )
+    assert invited.status_code == 201, invited.text
     sign_in(context, app.base_url, (owner if role == "owner" else member).email)
     page.goto(f"{app.base_url}/organizations/{org['slug']}/members")
     expect(page.locator("#members-list .member-row")).to_have_count(2, timeout=TIMEOUT_MS)
+    expect(page.locator("#invitations-card")).to_have_count(1 if role == "owner" else 0)
     assert_accessible(page, f"members page as {role}")
 
 
