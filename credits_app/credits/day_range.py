@@ -25,9 +25,13 @@ def parse_time_zone(name: str | None) -> ZoneInfo:
         raise InvalidArgument(f"Unknown time zone {name!r}.", field="tz") from None
 
 
-def day_start(day: date, zone: ZoneInfo) -> datetime:
-    """00:00 of `day` in `zone`, as a UTC instant."""
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+def day_start(day: date, zone: ZoneInfo) -> datetime | None:
+    """00:00 of `day` in `zone`, as a UTC instant; None past the calendar's ends (year 1 or
+    9999), where the bound is open anyway: nothing in the ledger is that old or that new."""
+    try:
+        return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def day_range(
@@ -35,5 +39,7 @@ def day_range(
 ) -> tuple[datetime | None, datetime | None]:
     """`[since, until)` in UTC for the days `first`..`last` (both included) in `zone`."""
     since = day_start(first, zone) if first else None
-    until = day_start(last + timedelta(days=1), zone) if last else None
+    until = None
+    if last and last < date.max:
+        until = day_start(last + timedelta(days=1), zone)
     return since, until

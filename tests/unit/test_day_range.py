@@ -41,3 +41,9 @@ def test_the_export_link_carries_the_zone_of_the_range() -> None:
     assert export_url(0, {"from": "2026-03-04", "tz": "Asia/Tokyo"}) == (
         "/api/credits/history/export?from=2026-03-04&tz=Asia%2FTokyo"
     )
+
+
+def test_the_ends_of_the_calendar_are_open_bounds_not_errors() -> None:
+    tokyo = parse_time_zone("Asia/Tokyo")
+    assert day_range(date.min, date.max, tokyo) == (None, None)
+    assert day_range(date(9999, 12, 30), None, parse_time_zone("America/New_York"))[0] is not None
