@@ -134,6 +134,10 @@ class Wallet(SQLModel, table=True):
     # anything else until settled or released; never part of the ledger.
     held: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     created_at: datetime = _timestamp_column()
+    # The auto-recharge trigger (units; NULL = no active auto-recharge): a copy of the
+    # threshold kept by `billing/auto_recharge.py`, so a debit's alert hook judges it from the
+    # wallet row it reads anyway, at no extra query for wallets without auto-recharge.
+    auto_recharge_below: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class LedgerEntry(SQLModel, table=True):
@@ -803,3 +807,119 @@ class OrgInvitation(SQLModel, table=True):
     )
     created_at: datetime = _timestamp_column()
     emailed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+class BillingCustomer(SQLModel, table=True):
+    """The Stripe Customer of one wallet (one per wallet owner): saved cards hang off it."""
+
+    __tablename__ = "billing_customers"
+
+    wallet_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("wallets.id", ondelete="CASCADE"), primary_key=True)
+    )
+    stripe_customer_id: str = Field(sa_column=Column(String(255), unique=True, nullable=False))
+    created_at: datetime = _timestamp_column()
+
+
+class SavedPaymentMethod(SQLModel, table=True):
+    """The one card a wallet's auto-recharge charges; replaced by a newer setup, never two."""
+
+    __tablename__ = "saved_payment_methods"
+
+    wallet_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("wallets.id", ondelete="CASCADE"), primary_key=True)
+    )
+    stripe_payment_method_id: str = Field(max_length=255)
+    stripe_customer_id: str = Field(max_length=255)
+    brand: str = Field(max_length=32)
+    last4: str = Field(max_length=4)
+    fingerprint: str = Field(max_length=64)
+    exp_month: int
+    exp_year: int
+    setup_session_id: str | None = Field(default=None, max_length=255)
+    saved_by_user_id: int | None = Field(default=None)
+    created_at: datetime = _timestamp_column()
+
+
+class AutoRechargeSetting(SQLModel, table=True):
+    """A wallet's auto-recharge rule and the state its guards need (DESIGN §4b).
+
+    `trigger_seq` names the current trigger: a debit below the threshold enqueues the job
+    keyed by it, so any number of debits enqueue one job until an attempt consumes it.
+    `paused_until` stops triggers after a failure, a full rate window or a spent monthly cap.
+    """
+
+    __tablename__ = "auto_recharge_settings"
+    __table_args__ = (
+        CheckConstraint("threshold >= 0 AND recharge_to > threshold", name="amounts_ordered"),
+        CheckConstraint("monthly_cap_cents > 0", name="cap_positive"),
+        CheckConstraint("consecutive_failures >= 0", name="failures_not_negative"),
+    )
+
+    wallet_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("wallets.id", ondelete="CASCADE"), primary_key=True)
+    )
+    enabled: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    threshold: int = Field(sa_type=BigInteger, nullable=False)  # units
+    recharge_to: int = Field(sa_type=BigInteger, nullable=False)  # units
+    monthly_cap_cents: int = Field(sa_type=BigInteger, nullable=False)
+    consecutive_failures: int = Field(default=0, nullable=False)
+    suspended: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    suspended_fingerprint: str | None = Field(default=None, max_length=64)
+    awaiting_action: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    paused_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    trigger_seq: int = Field(default=0, nullable=False)
+    updated_at: datetime = _timestamp_column()
+
+
+class AutoRechargeAttempt(SQLModel, table=True):
+    """One off-session charge of a wallet's saved card; credited at most once (its entry)."""
+
+    __tablename__ = "auto_recharge_attempts"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'succeeded', 'failed', 'requires_action')",
+            name="status_known",
+        ),
+        CheckConstraint("amount_cents > 0 AND credits > 0", name="amounts_positive"),
+        Index("ix_auto_recharge_attempts_wallet", "wallet_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True))
+    wallet_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("wallets.id", ondelete="CASCADE"), nullable=False)
+    )
+    idempotency_key: str = Field(sa_column=Column(String(255), unique=True, nullable=False))
+    stripe_payment_intent_id: str | None = Field(
+        default=None, sa_column=Column(String(255), unique=True, nullable=True)
+    )
+    amount_cents: int = Field(sa_type=BigInteger, nullable=False)
+    currency: str = Field(max_length=3)
+    credits: int = Field(sa_type=BigInteger, nullable=False)  # units
+    fingerprint: str = Field(max_length=64)
+    status: str = Field(default="pending", max_length=16)
+    message: str = Field(default="", max_length=500)
+    action_url: str | None = Field(default=None, max_length=1000)
+    ledger_entry_id: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = _timestamp_column()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class SimulatedStripeObject(SQLModel, table=True):
+    """The local Stripe simulator's customers, payment methods, setup and payment intents
+    (dev and tests only): each object as Stripe would return it, and the answer given to the
+    idempotency key that created it, replayed as Stripe replays it."""
+
+    __tablename__ = "simulated_stripe_objects"
+
+    id: str = Field(sa_column=Column(String(255), primary_key=True))
+    kind: str = Field(max_length=32)
+    idempotency_key: str | None = Field(
+        default=None, sa_column=Column(String(255), unique=True, nullable=True)
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonDocument, nullable=False)
+    )
+    data: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JsonDocument, nullable=False)
+    )
+    response_status: int = Field(default=200, nullable=False)
+    created_at: datetime = _timestamp_column()

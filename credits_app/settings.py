@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     pricing_bonus_expires_days: int = Field(default=0, ge=0, le=3650)  # tier bonus; 0 = never
     # Self-service refunds of marketplace spends (credits/spend_refunds.py), days after the spend.
     refund_window_days: int = Field(default=14, ge=0)
+    auto_recharge_retry_pause_seconds: int = Field(default=3600, ge=0)
 
     # Background jobs (DESIGN §8): the embedded default runs the worker inside the app process;
     # set JOBS_WORKER_IN_APP=false where `python -m credits_app worker` runs it on its own.

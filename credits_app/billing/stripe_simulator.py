@@ -22,6 +22,7 @@ from sqlmodel import col, select
 
 from credits_app.billing.purchase_lookup import find_purchase_by_session
 from credits_app.billing.stripe_gateway import webhook_secret
+from credits_app.billing.stripe_simulator_objects import Answer, handle_object_request
 from credits_app.db import unit_of_work
 from credits_app.models import SimulatedCheckoutSession
 from credits_app.settings import get_settings
@@ -35,6 +36,26 @@ def handle_api_request(
     method: str, path: str, body: str, idempotency_key: str | None
 ) -> tuple[int, dict[str, Any]]:
     """One Stripe API call: (HTTP status, JSON object) exactly as Stripe would shape it."""
+    status, obj, _events = handle_api_request_with_events(method, path, body, idempotency_key)
+    return status, obj
+
+
+def handle_api_request_with_events(
+    method: str, path: str, body: str, idempotency_key: str | None
+) -> Answer:
+    """As `handle_api_request`, plus the webhook events the call caused, for the transport to
+    deliver (in-process: a job per event; the tests' fake server: recorded for the test)."""
+    params = decode_form(body) if method.upper() == "POST" else {}
+    routed = handle_object_request(method.upper(), path, params, idempotency_key)
+    if routed is not None:
+        return routed
+    status, obj = _handle_session_request(method, path, body, idempotency_key)
+    return status, obj, []
+
+
+def _handle_session_request(
+    method: str, path: str, body: str, idempotency_key: str | None
+) -> tuple[int, dict[str, Any]]:
     if method.upper() == "POST" and path == SESSIONS_PATH:
         return create_session(decode_form(body), idempotency_key)
     if (
@@ -114,9 +135,13 @@ def require_buyer(session_id: str, user_id: int) -> None:
 
     Someone else's session looks exactly like one that does not exist (never reveal it).
     """
-    purchase = find_purchase_by_session(session_id)
     session = find_session(session_id)
-    if purchase is None or purchase.buyer_user_id != user_id:
+    if session is not None and "user_id" in session["metadata"]:  # a card setup or a recharge
+        buyer: int | None = int(session["metadata"]["user_id"])
+    else:
+        purchase = find_purchase_by_session(session_id)
+        buyer = purchase.buyer_user_id if purchase else None
+    if buyer is None or buyer != user_id:
         raise LookupError(session_id)
     if session is None or session["status"] != "open":
         raise LookupError(session_id)
@@ -176,7 +201,13 @@ def session_object(row: SimulatedCheckoutSession) -> dict[str, Any]:
         "currency": currency,
         "client_reference_id": params.get("client_reference_id"),
         "metadata": params.get("metadata") or {},
-        "payment_intent": row.payment_intent_id if row.status == "complete" else None,
+        "payment_intent": (
+            row.payment_intent_id if row.status == "complete" and not _is_setup(params) else None
+        ),
+        "setup_intent": (
+            row.payment_intent_id if row.status == "complete" and _is_setup(params) else None
+        ),
+        "customer": params.get("customer"),
         "success_url": params.get("success_url"),
         "cancel_url": params.get("cancel_url"),
         "url": f"{base_url}/api/stripe-simulator/checkout/{row.id}",
@@ -185,6 +216,33 @@ def session_object(row: SimulatedCheckoutSession) -> dict[str, Any]:
             item.get("price_data", {}).get("product_data", {}).get("name") for item in line_items
         ],
     }
+
+
+def _is_setup(params: dict[str, Any]) -> bool:
+    return params.get("mode") == "setup"
+
+
+def complete_setup_session(session_id: str, card_number: str) -> dict[str, Any]:
+    """The buyer saved a test card on a setup-mode session: its SetupIntent (and the card's
+    PaymentMethod) now exist and the session is complete, as Stripe reports it afterwards.
+    `LookupError` for no open setup session, `ValueError` for a number that is no test card."""
+    from credits_app.billing.stripe_simulator_objects import save_test_card
+
+    with unit_of_work() as db:
+        row = db.get(SimulatedCheckoutSession, session_id)
+        if row is None or row.status != "open" or not _is_setup(row.params):
+            raise LookupError(session_id)
+        customer = row.params.get("customer")
+    setup_intent_id, _method = save_test_card(customer, card_number)
+    with unit_of_work() as db:
+        row = db.get(SimulatedCheckoutSession, session_id)
+        assert row is not None
+        row.status = "complete"
+        row.payment_status = "no_payment_required"
+        row.payment_intent_id = setup_intent_id  # a setup session's intent is a SetupIntent
+        db.add(row)
+        db.flush()
+        return session_object(row)
 
 
 def decode_form(body: str) -> dict[str, Any]:
@@ -226,11 +284,29 @@ class SimulatorHTTPClient(stripe.HTTPClient):
     ) -> tuple[str, int, dict[str, str]]:
         body = post_data.decode() if isinstance(post_data, bytes) else (post_data or "")
         key = dict(headers or {}).get("Idempotency-Key")
-        status, obj = handle_api_request(method, urlsplit(url).path, body, key)
+        parts = urlsplit(url)
+        if method.upper() != "POST" and parts.query:
+            body = parts.query
+        status, obj, events = handle_api_request_with_events(method, parts.path, body, key)
+        if events:
+            _queue_deliveries(events)
         return json.dumps(obj), status, {"request-id": "req_sim_" + secrets.token_hex(6)}
 
     def close(self) -> None:
         """Nothing to close: no sockets."""
+
+
+SIMULATED_EVENT_JOB = "stripe_simulator.deliver_event"
+
+
+def _queue_deliveries(events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Stripe sends its webhooks after answering, on its own time: one job per event, which
+    signs it and hands it to the webhook handler (`deliver_simulated_event`)."""
+    from credits_app.jobs.outbox import enqueue
+
+    with unit_of_work() as db:
+        for event_type, obj in events:
+            enqueue(db, SIMULATED_EVENT_JOB, {"type": event_type, "object": obj})
 
 
 def _session_row_by_key(key: str) -> SimulatedCheckoutSession | None:

@@ -20,14 +20,17 @@ import stripe
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from credits_app.billing.auto_recharge_action import ACTION_KIND, complete_action_checkout
+from credits_app.billing.auto_recharge_runner import attempt_for_intent, settle_intent
 from credits_app.billing.checkout import PaymentProviderError
 from credits_app.billing.fulfillment import (
     FulfillmentOutcome,
     PurchaseMismatch,
     fulfill_checkout_session,
 )
+from credits_app.billing.payment_methods import complete_card_setup
 from credits_app.billing.refunds import apply_charge_refund, close_dispute, hold_for_dispute
-from credits_app.billing.stripe_gateway import webhook_secret
+from credits_app.billing.stripe_gateway import stripe_client, webhook_secret
 from credits_app.billing.webhook_problems import (
     MAX_EVENT_ID_LENGTH,
     MAX_EVENT_TYPE_LENGTH,
@@ -183,6 +186,10 @@ def _amount(obj: dict[str, Any], key: str) -> int:
 
 def _checkout_completed(session: dict[str, Any]) -> str:
     session_id = _text(session, "id")
+    if session.get("mode") == "setup":  # a card saved for auto-recharge
+        return complete_card_setup(session_id)
+    if (session.get("metadata") or {}).get("kind") == ACTION_KIND:
+        return complete_action_checkout(session_id)  # an auto-recharge finished in Checkout
     if session.get("payment_status") != "paid":
         return "awaiting_payment"  # async methods: wait for async_payment_succeeded
     return fulfill_checkout_session(session_id).value
@@ -240,7 +247,19 @@ def _dispute_closed(dispute: dict[str, Any]) -> str:
     return close_dispute(intent, dispute_id, won=dispute.get("status") == "won").value
 
 
+def _payment_intent_event(intent: dict[str, Any]) -> str:
+    """Off-session auto-recharge charges: settled from what Stripe reports for the intent."""
+    intent_id = _text(intent, "id")
+    if attempt_for_intent(intent) is None:
+        return "ignored"  # a Checkout purchase's intent: its session events handle it
+    current = stripe_client().v1.payment_intents.retrieve(intent_id).to_dict()
+    return settle_intent(current)
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "payment_intent.succeeded": _payment_intent_event,
+    "payment_intent.payment_failed": _payment_intent_event,
+    "payment_intent.requires_action": _payment_intent_event,
     "checkout.session.completed": _checkout_completed,
     "checkout.session.async_payment_succeeded": _async_payment_succeeded,
     "checkout.session.async_payment_failed": _mark("failed"),

@@ -97,7 +97,7 @@ _TAKES = f"""
 # What the alert rules judge a move by (notifications/alerts.py), returned by the move itself.
 ALERT_COLUMNS = (
     "owner_kind, owner_id, low_threshold, critical_threshold, monthly_limit, spend_month, "
-    "spent_this_month"
+    "spent_this_month, held, auto_recharge_below"
 )
 
 _MOVE_BALANCE = """

@@ -12,6 +12,10 @@ from credits_app.auth.invitations import (
     SEND_INVITATION_EMAIL,
     send_invitation_email,
 )
+from credits_app.billing.auto_recharge_runner import run_auto_recharge
+from credits_app.billing.auto_recharge_trigger import AUTO_RECHARGE_JOB
+from credits_app.billing.stripe_simulator import SIMULATED_EVENT_JOB
+from credits_app.billing.stripe_simulator_delivery import deliver_simulated_event
 from credits_app.credits.lot_expiry import sweep_expired_lots
 from credits_app.jobs import maintenance
 from credits_app.jobs.registry import Registry, RetryPolicy
@@ -45,6 +49,9 @@ def default_registry() -> Registry:
     registry.register(DELIVER_WEBHOOK, deliver_webhook, WEBHOOK_RETRY)
     registry.register(SEND_EMAIL, send_alert_email, EMAIL_RETRY)
     registry.register(SEND_INVITATION_EMAIL, send_invitation_email, INVITATION_EMAIL_RETRY)
+    # Stripe unreachable: retried with the attempt's idempotency key (the same PaymentIntent).
+    registry.register(AUTO_RECHARGE_JOB, run_auto_recharge, RetryPolicy(6, 15, 600))
+    registry.register(SIMULATED_EVENT_JOB, deliver_simulated_event, upkeep)
     registry.every(
         RELEASE_EXPIRED_HOLDS,
         RELEASE_EXPIRED_HOLDS,

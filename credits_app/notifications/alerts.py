@@ -26,6 +26,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlmodel import Session
 
+from credits_app.billing.auto_recharge_trigger import after_debit
 from credits_app.clock import month_of, utcnow
 from credits_app.credits.amounts import units_to_credits
 from credits_app.credits.categories import OwnerKind, TransactionType
@@ -119,6 +120,8 @@ class WalletAlertState:
     monthly_limit: int | None
     spend_month: date | None
     spent_this_month: int
+    held: int
+    auto_recharge_below: int | None  # the auto-recharge trigger (billing/auto_recharge.py)
 
 
 def after_balance_move(
@@ -140,9 +143,13 @@ def after_balance_move(
                 wallets.c.monthly_limit,
                 wallets.c.spend_month,
                 wallets.c.spent_this_month,
+                wallets.c.held,
+                wallets.c.auto_recharge_below,
             ).where(wallets.c.id == move.wallet_id)
         ).one()
     )
+    if move.amount < 0:  # a debit may start the wallet's auto-recharge (a job, never Stripe)
+        after_debit(db, move.wallet_id, move.balance_after - row.held, row.auto_recharge_below)
     owner = WalletOwner(OwnerKind(row.owner_kind), row.owner_id)
     thresholds = Thresholds(row.low_threshold, row.critical_threshold, row.monthly_limit)
     before = move.balance_after - move.amount
