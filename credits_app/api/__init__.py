@@ -10,6 +10,7 @@ from credits_app.api.routes import (
     ai_conversations,
     ai_media,
     auth,
+    auto_recharge,
     billing,
     credits,
     docs,
@@ -41,7 +42,7 @@ def create_api() -> FastAPI:
     )
     routers = [health, auth, orgs, packages, credits, purchases, ai_chat, ai_media, internal]
     routers += [notifications, webhook_endpoints, history_export, account, transfers]
-    routers += [ai_conversations, billing, entry_lots]
+    routers += [ai_conversations, billing, entry_lots, auto_recharge]
     for module in (*routers, stripe_webhook, stripe_simulator, docs):
         api.include_router(module.router, prefix=API_PREFIX)
     api.include_router(metrics.router)

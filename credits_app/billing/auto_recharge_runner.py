@@ -386,7 +386,7 @@ def _in_flight(db: Session, wallet_id: int, now: Any) -> bool:
 def _recent_attempts(db: Session, wallet_id: int, now: Any) -> list[Any]:
     """Creation times of the attempts of the last 10 minutes, newest first."""
     rows = db.execute(
-        select(AutoRechargeAttempt.created_at)
+        select(col(AutoRechargeAttempt.created_at))
         .where(
             col(AutoRechargeAttempt.wallet_id) == wallet_id,
             col(AutoRechargeAttempt.created_at) > now - RATE_WINDOW,

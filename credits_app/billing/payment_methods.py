@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from credits_app.auth.organizations import require_manager, require_member
@@ -81,7 +82,7 @@ def start_card_setup(actor_user_id: int, owner: WalletOwner, *, return_path: str
         customer_id = _customer_id(client, wallet_id, owner)
         base_url = get_settings().app_base_url.rstrip("/")
         session = client.v1.checkout.sessions.create(
-            params={
+            params={  # type: ignore[arg-type]
                 "mode": "setup",
                 "customer": customer_id,
                 "payment_method_types": ["card"],
@@ -220,7 +221,18 @@ def _customer_id(client: stripe.StripeClient, wallet_id: int, owner: WalletOwner
         params=params,  # type: ignore[arg-type]
         options={"idempotency_key": f"wallet-{wallet_id}-customer"},
     )
-    with unit_of_work() as db:
-        if db.get(BillingCustomer, wallet_id) is None:
-            db.add(BillingCustomer(wallet_id=wallet_id, stripe_customer_id=customer.id))
+    try:
+        with unit_of_work() as db:
+            if db.get(BillingCustomer, wallet_id) is None:
+                db.add(BillingCustomer(wallet_id=wallet_id, stripe_customer_id=customer.id))
+    except IntegrityError:  # a concurrent first use stored the same (idempotent) customer
+        pass
     return customer.id
+
+
+def get_card(actor_user_id: int, owner: WalletOwner) -> CardInfo | None:
+    """The wallet's saved card as any member sees it."""
+    authorize(actor_user_id, owner, manage=False)
+    with unit_of_work() as db:
+        wallet = find_wallet(db, owner)
+        return saved_card(db, wallet.id) if wallet else None

@@ -160,6 +160,19 @@ def pay_and_notify(session_id: str, payer_user_id: int) -> str:
     return str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session_id)
 
 
+def save_card_and_notify(session_id: str, user_id: int, card_number: str) -> str:
+    """The setup page's "Save card": complete the setup session with a test card, deliver the
+    signed `checkout.session.completed` to the real webhook code, return the success URL.
+    `LookupError` for anyone but the user who opened it; `ValueError` for no test card."""
+    from credits_app.billing.webhooks import handle_stripe_webhook
+
+    require_buyer(session_id, user_id)
+    session = complete_setup_session(session_id, card_number)
+    payload, header = signed_event("checkout.session.completed", session, webhook_secret())
+    handle_stripe_webhook(payload, header)
+    return str(session["success_url"]).replace("{CHECKOUT_SESSION_ID}", session_id)
+
+
 def signed_event(
     event_type: str, data_object: Mapping[str, Any], secret: str, *, timestamp: int | None = None
 ) -> tuple[bytes, str]:

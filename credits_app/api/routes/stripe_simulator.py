@@ -18,9 +18,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from credits_app.api.deps import current_user, form_poster
+from credits_app.api.routes.stripe_simulator_setup_page import CARD_FIELD, setup_page
 from credits_app.auth.sessions import CSRF_COOKIE
 from credits_app.billing.stripe_gateway import simulator_enabled
-from credits_app.billing.stripe_simulator import find_session, pay_and_notify, require_buyer
+from credits_app.billing.stripe_simulator import (
+    find_session,
+    pay_and_notify,
+    require_buyer,
+    save_card_and_notify,
+)
 
 router = APIRouter(include_in_schema=False)
 PREFIX = "/stripe-simulator/checkout/{session_id}"
@@ -45,9 +51,11 @@ def checkout_page(session_id: str, request: Request) -> HTMLResponse:
     """The test-mode checkout page for one session, shown to its buyer."""
     session = _open_session(session_id)
     _require_buyer(session_id, current_user(request).id)
+    csrf = escape(request.cookies.get(CSRF_COOKIE, ""), quote=True)
+    if session["mode"] == "setup":
+        return HTMLResponse(setup_page(session_id, CSRF_FIELD, csrf))
     item = escape(str((session["line_items_summary"] or ["Credits"])[0]))
     price = f"{session['amount_total'] / 100:,.2f} {escape(str(session['currency'])).upper()}"
-    csrf = escape(request.cookies.get(CSRF_COOKIE, ""), quote=True)
     page = _PAGE.format(
         item=item, price=price, session_id=escape(session_id), field=CSRF_FIELD, csrf=csrf
     )
@@ -60,6 +68,16 @@ async def pay(session_id: str, request: Request) -> RedirectResponse:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     form_token = next(iter(form.get(CSRF_FIELD, [])), None)
     success_url = await run_in_threadpool(_pay, session_id, request, form_token)
+    return RedirectResponse(success_url, status_code=303)
+
+
+@router.post(PREFIX + "/save-card")
+async def save_card(session_id: str, request: Request) -> RedirectResponse:
+    """Save the chosen test card on a setup session and go to the success URL."""
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    form_token = next(iter(form.get(CSRF_FIELD, [])), None)
+    number = next(iter(form.get(CARD_FIELD, [])), "")
+    success_url = await run_in_threadpool(_save_card, session_id, request, form_token, number)
     return RedirectResponse(success_url, status_code=303)
 
 
@@ -76,6 +94,17 @@ def _pay(session_id: str, request: Request, form_token: str | None) -> str:
         return pay_and_notify(session_id, payer.id)
     except LookupError:
         raise SimulatorUnavailable() from None
+
+
+def _save_card(session_id: str, request: Request, form_token: str | None, number: str) -> str:
+    _open_session(session_id)
+    user = form_poster(request, form_token)
+    try:
+        return save_card_and_notify(session_id, user.id, number)
+    except LookupError:
+        raise SimulatorUnavailable() from None
+    except ValueError as error:
+        raise HTTPException(status_code=400, detail=str(error)) from None
 
 
 def _open_session(session_id: str) -> dict[str, Any]:
