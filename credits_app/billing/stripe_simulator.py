@@ -208,7 +208,7 @@ def session_object(row: SimulatedCheckoutSession) -> dict[str, Any]:
         "livemode": False,
         "mode": params.get("mode", "payment"),
         "status": row.status,
-        "payment_status": row.payment_status,
+        "payment_status": "no_payment_required" if _is_setup(params) else row.payment_status,
         "amount_total": amount_total,
         "amount_subtotal": amount_total,
         "currency": currency,
@@ -251,7 +251,7 @@ def complete_setup_session(session_id: str, card_number: str) -> dict[str, Any]:
         row = db.get(SimulatedCheckoutSession, session_id)
         assert row is not None
         row.status = "complete"
-        row.payment_status = "no_payment_required"
+        row.payment_status = "unpaid"  # reported as `no_payment_required` (session_object)
         row.payment_intent_id = setup_intent_id  # a setup session's intent is a SetupIntent
         db.add(row)
         db.flush()

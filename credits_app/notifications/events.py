@@ -70,11 +70,18 @@ TEMPLATES: dict[EventType, tuple[str, str]] = {
         "Transfer received",
         "{amount} credits arrived in {wallet_lower}; the balance is {balance}.",
     ),
-    EventType.AUTO_RECHARGE_SUCCEEDED: ("Auto-recharge succeeded", "{wallet} was recharged."),
-    EventType.AUTO_RECHARGE_FAILED: ("Auto-recharge failed", "{wallet} could not be recharged."),
+    EventType.AUTO_RECHARGE_SUCCEEDED: (
+        "Auto-recharge succeeded",
+        "{amount} credits were added to {wallet_lower} from the saved card.",
+    ),
+    EventType.AUTO_RECHARGE_FAILED: (
+        "Auto-recharge failed",
+        "{wallet} could not be recharged: {message}",
+    ),
     EventType.AUTO_RECHARGE_SUSPENDED: (
         "Auto-recharge suspended",
-        "Auto-recharge of {wallet_lower} is suspended; save a different card.",
+        "Auto-recharge of {wallet_lower} is suspended after 3 failed charges in a row; "
+        "save a different card to resume it.",
     ),
 }
 
