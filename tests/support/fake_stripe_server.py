@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from credits_app.billing.stripe_simulator import decode_form, handle_api_request
+from credits_app.billing.stripe_simulator import decode_form, handle_api_request_with_events
 from tests.support.loopback import serving
 
 FAKE_STRIPE_KEY = "sk_test_fake"
@@ -56,6 +56,7 @@ class FakeStripeServer:
     _requests: list[RecordedRequest] = field(default_factory=list)
     _failures: list[Failure] = field(default_factory=list)
     _overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     # --- what the test asks ---------------------------------------------------------------
 
@@ -68,6 +69,12 @@ class FakeStripeServer:
     def requests_to(self, method: str, path_prefix: str) -> list[RecordedRequest]:
         """The requests with this method whose path starts with `path_prefix`."""
         return [r for r in self.requests if r.method == method and r.path.startswith(path_prefix)]
+
+    def events(self, event_type: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """The webhook events Stripe would have sent so far, (type, object), oldest first; the
+        test delivers them (signed, as often as it likes) to the app under test."""
+        with self._lock:
+            return [e for e in self._events if event_type is None or e[0] == event_type]
 
     def fail_next(self, times: int = 1, how: Failure = "500") -> None:
         """Make the next `times` requests fail: a Stripe-shaped 500 ("500"), a connection dropped
@@ -87,6 +94,7 @@ class FakeStripeServer:
             self._requests.clear()
             self._failures.clear()
             self._overrides.clear()
+            self._events.clear()
 
     # --- what the handler uses ------------------------------------------------------------
 
@@ -134,7 +142,11 @@ def _handler_for(fake: FakeStripeServer) -> type[BaseHTTPRequestHandler]:
                 status, obj = 500, {"error": {"type": "api_error", "message": "Fake outage."}}
             else:
                 try:
-                    status, obj = handle_api_request(self.command, parts.path, body, key)
+                    status, obj, events = handle_api_request_with_events(
+                        self.command, parts.path, body if self.command == "POST" else "", key
+                    )
+                    with fake._lock:
+                        fake._events.extend(events)
                 except Exception as error:  # a fake's bug must show, not hang up silently
                     status, obj = 500, {"error": {"type": "api_error", "message": repr(error)}}
                 obj = fake._overridden(obj)
