@@ -73,6 +73,7 @@ class AutoRechargeView:
     last_attempt: LastAttempt | None
     charged_this_month_cents: int
     below_threshold: bool  # the wallet is below its threshold now (enabling charges at once)
+    available: int = 0  # units spendable now, to tell whether another threshold would charge
 
 
 def get_auto_recharge(actor_user_id: int, owner: WalletOwner) -> AutoRechargeView:
@@ -182,6 +183,7 @@ def view_of(db: Session, wallet_id: int, available: int) -> AutoRechargeView:
         last_attempt=last_attempt,
         charged_this_month_cents=charged_in_month(db, wallet_id, month_of(utcnow())),
         below_threshold=rule is not None and available < rule.threshold,
+        available=available,
     )
 
 

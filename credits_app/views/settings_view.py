@@ -9,6 +9,7 @@ from credits_app.components.card import card, card_header
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.state.wallet_settings_state import WalletSettingsState as S
 from credits_app.state.webhook_endpoints_state import WebhookEndpointsState
+from credits_app.views.billing_cards_view import billing_cards
 from credits_app.views.webhooks_view import webhooks_card
 
 
@@ -80,6 +81,7 @@ def settings_view() -> rx.Component:
             align="center",
             spacing="3",
         ),
+        billing_cards(),
         webhooks_card(),
         spacing="4",
         width="100%",
