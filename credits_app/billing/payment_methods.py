@@ -94,9 +94,10 @@ def start_card_setup(actor_user_id: int, owner: WalletOwner, *, return_path: str
                 },
                 "setup_intent_data": {"metadata": {"wallet_id": str(wallet_id)}},
                 "success_url": (
-                    f"{base_url}{return_path}?card=saved&session_id={{CHECKOUT_SESSION_ID}}"
+                    f"{base_url}{return_path}?tab=settings&card=saved"
+                    "&session_id={CHECKOUT_SESSION_ID}"
                 ),
-                "cancel_url": f"{base_url}{return_path}?card=cancel",
+                "cancel_url": f"{base_url}{return_path}?tab=settings&card=cancel",
             }
         )
     except stripe.StripeError as error:

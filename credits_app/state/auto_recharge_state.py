@@ -6,6 +6,7 @@ confirmation that says the card will be charged now; only "Enable and charge now
 """
 
 import json
+import logging
 from dataclasses import replace
 
 import reflex as rx
@@ -26,6 +27,7 @@ from credits_app.state.service_calls import call_service
 from credits_app.state.wallet_context_state import WalletContextState, credits_path
 from credits_app.state.wallet_overview_state import WalletOverviewState
 
+logger = logging.getLogger(__name__)
 SIGN_IN_AGAIN = "Sign in again to change auto-recharge."
 
 
@@ -45,6 +47,14 @@ class AutoRechargeState(rx.State):
         if owner is None or not auth.user_id:
             return None
         can_edit = not context.is_org or context.role in ("owner", "admin")
+        query = self.router.url.query_parameters
+        if query.get("card") == "saved" and query.get("session_id"):
+            # Back from the setup Checkout: store the card now, whether or not the webhook
+            # has arrived (idempotent; the session must belong to a wallet's own customer).
+            try:
+                await call_service(payment_methods.complete_card_setup, query["session_id"])
+            except Exception:
+                logger.warning("Could not complete card setup %s on return", query["session_id"])
         try:
             view = await call_service(auto_recharge.get_auto_recharge, auth.user_id, owner)
             card = await call_service(payment_methods.get_card, auth.user_id, owner)
