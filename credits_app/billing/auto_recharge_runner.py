@@ -228,6 +228,8 @@ def _settle_success(attempt_id: int, intent: dict[str, Any]) -> str:
             logger.error("Auto-recharge %s: Stripe reports %s %s", attempt_id, amount, currency)
             return "mismatch"
         owner = _owner(db, attempt.wallet_id)
+        # Lock order everywhere: attempt, rule, wallet (the PUT takes rule then wallet).
+        rule = db.get(AutoRechargeSetting, attempt.wallet_id, with_for_update=True)
         payment_intent = str(intent.get("id"))
         result = grant(
             owner,
@@ -257,7 +259,6 @@ def _settle_success(attempt_id: int, intent: dict[str, Any]) -> str:
         attempt.ledger_entry_id = result.transaction_id
         attempt.finished_at = utcnow()
         db.add(attempt)
-        rule = db.get(AutoRechargeSetting, attempt.wallet_id, with_for_update=True)
         if rule is not None:
             rule.consecutive_failures, rule.awaiting_action = 0, False
             rule.updated_at = utcnow()

@@ -60,7 +60,8 @@ def save_test_card(page: Page) -> None:
     expect(page.get_by_text("Test mode — no real card is saved")).to_be_visible()
     page.locator("#card").select_option("4242424242424242")
     page.get_by_role("button", name="Save card (test)").click()
-    page.wait_for_url(re.compile(r"/credits\?tab=settings&card=saved"), timeout=TIMEOUT_MS)
+    page.wait_for_url(re.compile(r"/credits/?\?tab=settings&card=saved"), timeout=TIMEOUT_MS)
+    page.locator("#tab-settings").click()
     expect(page.locator("#payment-method-label")).to_have_text("Visa •••• 4242")
 
 
