@@ -122,6 +122,7 @@ def _field(
             value=value,
             on_change=on_change,
             id=f"auto-recharge-{name}",
+            aria_label=label,  # html_for does not reach the DOM; the name must
             input_mode="decimal",
             disabled=~view.can_edit,
             width="100%",
@@ -155,7 +156,7 @@ def _facts(view: rx.Var[Any]) -> rx.Component:
             rx.text(
                 "Save a card first: auto-recharge needs one.",
                 size=styles.SMALL_SIZE,
-                color=styles.LOW_TEXT_COLOR,
+                color=styles.MUTED_TEXT_COLOR,
             ),
         ),
         spacing="1",
