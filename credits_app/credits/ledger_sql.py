@@ -97,8 +97,8 @@ _TAKES = f"""
 # What the alert rules judge a move by (notifications/alerts.py), returned by the move itself.
 ALERT_COLUMNS = (
     "owner_kind, owner_id, low_threshold, critical_threshold, monthly_limit, spend_month, "
-    "spent_this_month, held, auto_recharge_below"
-)
+    "spent_this_month, held AS wallet_held, auto_recharge_below"
+)  # `held` renamed: the lots' own `held` is updated FROM moved (an unqualified name there)
 
 _MOVE_BALANCE = """
     UPDATE wallets SET
@@ -277,7 +277,7 @@ def postgres_move(
     lot_id = "(SELECT MIN(id) FROM new_lots)" if new_lots else "NULL"
     returned = ", (SELECT COUNT(*) FROM returned) AS returned_lots" if returns else ""
     join = "LEFT JOIN appended ON TRUE" if entry else ""
-    alert = ", ".join(f"moved.{name}" for name in ALERT_COLUMNS.split(", "))
+    alert = ", ".join(f"moved.{name.split(' AS ')[-1]}" for name in ALERT_COLUMNS.split(", "))
     return _typed(
         f"WITH {', '.join(parts)} SELECT moved.id AS wallet_id, moved.balance AS balance_after, "
         f"{entry_id} AS entry_id, {lot_id} AS lot_id, {alert}{returned} FROM moved {join}"
