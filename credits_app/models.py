@@ -807,6 +807,8 @@ class OrgInvitation(SQLModel, table=True):
     )
     created_at: datetime = _timestamp_column()
     emailed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
 class BillingCustomer(SQLModel, table=True):
     """The Stripe Customer of one wallet (one per wallet owner): saved cards hang off it."""
 

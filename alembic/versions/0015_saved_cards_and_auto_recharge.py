@@ -2,8 +2,8 @@
 the auto-recharge rule with its guards' state, its attempts (one credit each at most), the
 wallet's trigger copy `auto_recharge_below`, and the local Stripe simulator's objects.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 11:23:37.891309
 """
 
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql
 
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
