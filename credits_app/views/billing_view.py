@@ -13,6 +13,7 @@ from credits_app.components.billing.purchases_card import pending_checkouts_card
 from credits_app.state.billing_state import BillingState
 from credits_app.state.purchase_state import PurchaseState
 from credits_app.state.wallet_context_state import WalletContextState
+from credits_app.views.billing_cards_view import billing_cards
 from credits_app.views.not_found import not_found_view
 
 BILLING_PAGE_ON_LOAD = [BillingState.load]
@@ -79,11 +80,5 @@ def _billing() -> rx.Component:
 
 
 def _recharge_cards() -> rx.Component:
-    """RECHARGE HELPER SLOT: the saved card and auto-recharge settings go here.
-
-    Replace this fragment with the two cards of `components/billing/payment_method_card.py`
-    (`PaymentMethodCard`) and `components/billing/auto_recharge_card.py` (`AutoRechargeCard`),
-    bound to their state, e.g. `rx.grid(payment_method_card(...), auto_recharge_card(...))`,
-    and add the state's load event to `BILLING_PAGE_ON_LOAD`.
-    """
-    return rx.fragment()
+    """The saved card and auto-recharge cards (bound to `AutoRechargeState`, loaded on mount)."""
+    return billing_cards()
