@@ -12,6 +12,13 @@ from typing import Any, NamedTuple
 import reflex as rx
 
 from credits_app import styles
+from credits_app.components.dialog_parts import (
+    action_row,
+    cancel_button,
+    error_callout,
+    summary_box,
+    summary_line,
+)
 
 StrProp = rx.Var[str] | str
 BoolProp = rx.Var[bool] | bool
@@ -60,7 +67,7 @@ def buy_credits_modal(
     package_line = rx.cond(
         status.show_picker,
         _package_picker(packages, package.id, events.on_select_package, submitting),
-        _line("Package", package.name),
+        summary_line("Package", package.name),
     )
     is_custom = custom.mode == "custom"
     return rx.dialog.root(
@@ -89,22 +96,9 @@ def buy_credits_modal(
                     _custom_summary(custom, wallet_label, events.on_custom_change, submitting),
                     _package_summary(package, package_line, wallet_label),
                 ),
-                rx.cond(
-                    error,
-                    rx.callout(
-                        error, icon="circle-alert", color_scheme="red", size="1", width="100%"
-                    ),
-                ),
-                rx.flex(
-                    rx.dialog.close(
-                        rx.button(
-                            "Cancel",
-                            variant="soft",
-                            color_scheme="gray",
-                            size="3",
-                            width=styles.FULL_WIDTH_ON_PHONES,
-                        ),
-                    ),
+                rx.cond(error, error_callout(error, "buy-credits-error")),
+                action_row(
+                    cancel_button(),
                     rx.button(
                         rx.icon("lock", size=styles.ICON_SIZE),
                         "Continue to payment",
@@ -115,11 +109,6 @@ def buy_credits_modal(
                         id="confirm-purchase",
                         width=styles.FULL_WIDTH_ON_PHONES,
                     ),
-                    # Side by side on wider screens; stacked, main action on top, on phones.
-                    direction=rx.breakpoints(initial="column-reverse", xs="row"),
-                    justify="end",
-                    gap="12px",
-                    width="100%",
                 ),
                 spacing=styles.GAP_MEDIUM,
                 width="100%",
@@ -135,9 +124,9 @@ def buy_credits_modal(
 def _package_summary(
     package: rx.Var[Any], package_line: rx.Component, wallet_label: StrProp
 ) -> rx.Component:
-    return _summary_box(
+    return summary_box(
         package_line,
-        _line(
+        summary_line(
             "Credits",
             rx.fragment(package.total_credits, " credits"),
             rx.cond(
@@ -146,9 +135,9 @@ def _package_summary(
                 "",
             ),
         ),
-        _line("Pay into", wallet_label),
+        summary_line("Pay into", wallet_label),
         rx.divider(),
-        _line("Total", package.price, emphasis=True),
+        summary_line("Total", package.price, emphasis=True),
     )
 
 
@@ -194,13 +183,13 @@ def _custom_summary(
     )
     return rx.vstack(
         field,
-        _summary_box(
-            _line(
+        summary_box(
+            summary_line(
                 "Unit price",
                 rx.text(quote.unit_price, as_="span", id="quote-unit-price"),
                 rx.cond(quote.savings, quote.savings, quote.price_per_thousand),
             ),
-            _line(
+            summary_line(
                 "Credits",
                 rx.text(quote.total_credits, " credits", as_="span", id="quote-credits"),
                 rx.cond(
@@ -209,25 +198,16 @@ def _custom_summary(
                     "",
                 ),
             ),
-            _line("Pay into", wallet_label),
+            summary_line("Pay into", wallet_label),
             rx.divider(),
-            _line("Total", rx.text(quote.price, as_="span", id="quote-price"), emphasis=True),
+            summary_line(
+                "Total", rx.text(quote.price, as_="span", id="quote-price"), emphasis=True
+            ),
             id="custom-quote",
             opacity=rx.cond(quote.valid, "1", "0.5"),
         ),
         spacing=styles.GAP_MEDIUM,
         width="100%",
-    )
-
-
-def _summary_box(*lines: rx.Component, **props: Any) -> rx.Component:
-    return rx.box(
-        rx.vstack(*lines, spacing="3", width="100%"),
-        padding="16px",
-        border_radius=styles.BORDER_RADIUS,
-        background=styles.SUBTLE_BACKGROUND,
-        width="100%",
-        **props,
     )
 
 
@@ -265,28 +245,5 @@ def _package_picker(
         ),
         justify="between",
         align="center",
-        width="100%",
-    )
-
-
-def _line(
-    label: str, value: StrProp | rx.Component, note: StrProp = "", *, emphasis: bool = False
-) -> rx.Component:
-    return rx.hstack(
-        rx.text(label, size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
-        rx.vstack(
-            rx.text(
-                value,
-                size="4" if emphasis else styles.BODY_SIZE,
-                weight="bold" if emphasis else "medium",
-                text_align="right",
-                **styles.NUMBER_STYLE,
-            ),
-            rx.cond(note, rx.text(note, size=styles.SMALL_SIZE, **styles.CAPTION_STYLE)),
-            spacing="0",
-            align="end",
-        ),
-        justify="between",
-        align="start",
         width="100%",
     )

@@ -11,6 +11,14 @@ from typing import Any, NamedTuple
 import reflex as rx
 
 from credits_app import styles
+from credits_app.components.dialog_parts import (
+    action_row,
+    cancel_button,
+    error_callout,
+    field_message,
+    labelled_field,
+    summary_box,
+)
 from credits_app.components.local_time import local_time
 
 EventCallback = Callable[..., Any]
@@ -50,35 +58,27 @@ def refund_dialog(view: rx.Var[Any], events: RefundEvents) -> rx.Component:
                     size=styles.BODY_SIZE,
                     **styles.CAPTION_STYLE,
                 ),
-                rx.box(
-                    rx.vstack(
-                        rx.hstack(
-                            rx.text("Refundable", size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
-                            rx.text(
-                                view.refundable,
-                                size="4",
-                                weight="bold",
-                                id="refund-refundable",
-                                **styles.NUMBER_STYLE,
-                            ),
-                            justify="between",
-                            align="center",
-                            width="100%",
-                        ),
+                summary_box(
+                    rx.hstack(
+                        rx.text("Refundable", size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
                         rx.text(
-                            "Until ",
-                            local_time(view.until, view.until_utc),
-                            ". The credits go back where they came from, with their expiry dates.",
-                            size=styles.SMALL_SIZE,
-                            **styles.CAPTION_STYLE,
+                            view.refundable,
+                            size="4",
+                            weight="bold",
+                            id="refund-refundable",
+                            **styles.NUMBER_STYLE,
                         ),
-                        spacing="2",
+                        justify="between",
+                        align="center",
                         width="100%",
                     ),
-                    padding="16px",
-                    border_radius=styles.BORDER_RADIUS,
-                    background=styles.SUBTLE_BACKGROUND,
-                    width="100%",
+                    rx.text(
+                        "Until ",
+                        local_time(view.until, view.until_utc),
+                        ". The credits go back where they came from, with their expiry dates.",
+                        size=styles.SMALL_SIZE,
+                        **styles.CAPTION_STYLE,
+                    ),
                 ),
                 rx.radio_group.root(
                     rx.radio_group.item("Everything still refundable", value="all"),
@@ -94,31 +94,30 @@ def refund_dialog(view: rx.Var[Any], events: RefundEvents) -> rx.Component:
                 rx.cond(
                     view.partial,
                     rx.vstack(
-                        rx.el.label("Amount (credits)", html_for="refund-amount", **LABEL_STYLE),
-                        rx.input(
-                            value=view.amount,
-                            on_change=events.on_amount,
-                            placeholder="e.g. 2.5",
-                            input_mode="decimal",
-                            auto_complete="off",
-                            id="refund-amount",
-                            width="100%",
+                        labelled_field(
+                            "Amount (credits)",
+                            "refund-amount",
+                            rx.input(
+                                value=view.amount,
+                                on_change=events.on_amount,
+                                placeholder="e.g. 2.5",
+                                input_mode="decimal",
+                                auto_complete="off",
+                                id="refund-amount",
+                                width="100%",
+                            ),
                         ),
                         rx.cond(
                             view.amount_error,
-                            rx.text(
-                                view.amount_error,
-                                size=styles.SMALL_SIZE,
-                                color=styles.CRITICAL_TEXT_COLOR,
-                                id="refund-amount-error",
-                            ),
+                            field_message("refund-amount-error", view.amount_error),
                         ),
                         spacing="1",
                         width="100%",
                     ),
                 ),
-                rx.vstack(
-                    rx.el.label("Reason (optional)", html_for="refund-reason", **LABEL_STYLE),
+                labelled_field(
+                    "Reason (optional)",
+                    "refund-reason",
                     rx.input(
                         value=view.reason,
                         on_change=events.on_reason,
@@ -126,31 +125,10 @@ def refund_dialog(view: rx.Var[Any], events: RefundEvents) -> rx.Component:
                         id="refund-reason",
                         width="100%",
                     ),
-                    spacing="1",
-                    width="100%",
                 ),
-                rx.cond(
-                    view.error,
-                    rx.callout(
-                        view.error,
-                        icon="circle-alert",
-                        color_scheme="red",
-                        size="1",
-                        width="100%",
-                        id="refund-error",
-                        role="alert",
-                    ),
-                ),
-                rx.flex(
-                    rx.dialog.close(
-                        rx.button(
-                            "Cancel",
-                            variant="soft",
-                            color_scheme="gray",
-                            size="3",
-                            width=styles.FULL_WIDTH_ON_PHONES,
-                        ),
-                    ),
+                rx.cond(view.error, error_callout(view.error, "refund-error")),
+                action_row(
+                    cancel_button(),
                     rx.button(
                         rx.icon("undo-2", size=styles.ICON_SIZE),
                         view.confirm_label,
@@ -161,10 +139,6 @@ def refund_dialog(view: rx.Var[Any], events: RefundEvents) -> rx.Component:
                         id="refund-confirm",
                         width=styles.FULL_WIDTH_ON_PHONES,
                     ),
-                    direction=rx.breakpoints(initial="column-reverse", xs="row"),
-                    justify="end",
-                    gap="12px",
-                    width="100%",
                 ),
                 spacing=styles.GAP_MEDIUM,
                 width="100%",
@@ -175,6 +149,3 @@ def refund_dialog(view: rx.Var[Any], events: RefundEvents) -> rx.Component:
         open=view.open,
         on_open_change=events.on_open_change,
     )
-
-
-LABEL_STYLE: dict[str, Any] = {"font_size": "13px", "font_weight": "500"}

@@ -13,6 +13,16 @@ from typing import Any, NamedTuple
 import reflex as rx
 
 from credits_app import styles
+from credits_app.components.dialog_parts import (
+    LABEL_STYLE,
+    action_row,
+    cancel_button,
+    error_callout,
+    field_message,
+    labelled_field,
+    summary_box,
+    summary_line,
+)
 
 EventCallback = Callable[..., Any]
 
@@ -59,18 +69,7 @@ def transfer_dialog(view: rx.Var[Any], events: TransferEvents) -> rx.Component:
                     **styles.CAPTION_STYLE,
                 ),
                 rx.cond(view.confirming, _confirmation(view), _form(view, events)),
-                rx.cond(
-                    view.error,
-                    rx.callout(
-                        view.error,
-                        icon="circle-alert",
-                        color_scheme="red",
-                        size="1",
-                        width="100%",
-                        id="send-credits-error",
-                        role="alert",
-                    ),
-                ),
+                rx.cond(view.error, error_callout(view.error, "send-credits-error")),
                 _actions(view, events),
                 spacing=styles.GAP_MEDIUM,
                 width="100%",
@@ -113,9 +112,9 @@ def _form(view: rx.Var[Any], events: TransferEvents) -> rx.Component:
         ),
         rx.cond(
             view.recipient_error,
-            _message("send-recipient-error", view.recipient_error),
+            field_message("send-recipient-error", view.recipient_error),
         ),
-        _field(
+        labelled_field(
             "Amount (credits)",
             "send-amount",
             rx.input(
@@ -128,8 +127,8 @@ def _form(view: rx.Var[Any], events: TransferEvents) -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.cond(view.amount_error, _message("send-amount-error", view.amount_error)),
-        _field(
+        rx.cond(view.amount_error, field_message("send-amount-error", view.amount_error)),
+        labelled_field(
             "Note (optional, both sides see it)",
             "send-note",
             rx.input(
@@ -146,7 +145,7 @@ def _form(view: rx.Var[Any], events: TransferEvents) -> rx.Component:
 
 
 def _email_field(view: rx.Var[Any], events: TransferEvents) -> rx.Component:
-    return _field(
+    return labelled_field(
         "Their email",
         "send-email",
         rx.input(
@@ -177,7 +176,7 @@ def _picker(
     events: TransferEvents,
 ) -> rx.Component:
     on_change = events.on_member if element_id == "send-member" else events.on_org
-    return _field(
+    return labelled_field(
         label,
         element_id,
         rx.select.root(
@@ -201,57 +200,19 @@ def _picker(
     )
 
 
-def _field(label: str, element_id: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=element_id, **LABEL_STYLE),
-        control,
-        spacing="1",
-        width="100%",
-    )
-
-
-def _message(element_id: str, text: rx.Var[Any]) -> rx.Component:
-    return rx.text(text, size=styles.SMALL_SIZE, color=styles.CRITICAL_TEXT_COLOR, id=element_id)
-
-
 def _confirmation(view: rx.Var[Any]) -> rx.Component:
     """What will happen, in one box: the amount, from where, to whom."""
-    return rx.box(
-        rx.vstack(
-            _line("Send", view.summary_amount, emphasis=True),
-            _line("From", view.wallet_label),
-            _line("To", view.summary_to),
-            rx.cond(view.note, _line("Note", view.note)),
-            rx.text(
-                "Credits keep their expiry dates. A transfer cannot be taken back by the sender.",
-                size=styles.SMALL_SIZE,
-                **styles.CAPTION_STYLE,
-            ),
-            spacing="3",
-            width="100%",
-        ),
-        padding="16px",
-        border_radius=styles.BORDER_RADIUS,
-        background=styles.SUBTLE_BACKGROUND,
-        width="100%",
-        id="send-credits-summary",
-    )
-
-
-def _line(label: str, value: rx.Var[Any], *, emphasis: bool = False) -> rx.Component:
-    return rx.hstack(
-        rx.text(label, size=styles.BODY_SIZE, **styles.CAPTION_STYLE),
+    return summary_box(
+        summary_line("Send", view.summary_amount, emphasis=True),
+        summary_line("From", view.wallet_label),
+        summary_line("To", view.summary_to),
+        rx.cond(view.note, summary_line("Note", view.note)),
         rx.text(
-            value,
-            size="4" if emphasis else styles.BODY_SIZE,
-            weight="bold" if emphasis else "medium",
-            text_align="right",
-            overflow_wrap="anywhere",
-            **styles.NUMBER_STYLE,
+            "Credits keep their expiry dates. A transfer cannot be taken back by the sender.",
+            size=styles.SMALL_SIZE,
+            **styles.CAPTION_STYLE,
         ),
-        justify="between",
-        align="start",
-        width="100%",
+        id="send-credits-summary",
     )
 
 
@@ -268,15 +229,7 @@ def _actions(view: rx.Var[Any], events: TransferEvents) -> rx.Component:
             id="send-back",
             width=styles.FULL_WIDTH_ON_PHONES,
         ),
-        rx.dialog.close(
-            rx.button(
-                "Cancel",
-                variant="soft",
-                color_scheme="gray",
-                size="3",
-                width=styles.FULL_WIDTH_ON_PHONES,
-            ),
-        ),
+        cancel_button(),
     )
     primary = rx.cond(
         view.confirming,
@@ -299,14 +252,4 @@ def _actions(view: rx.Var[Any], events: TransferEvents) -> rx.Component:
             width=styles.FULL_WIDTH_ON_PHONES,
         ),
     )
-    return rx.flex(
-        secondary,
-        primary,
-        direction=rx.breakpoints(initial="column-reverse", xs="row"),
-        justify="end",
-        gap="12px",
-        width="100%",
-    )
-
-
-LABEL_STYLE: dict[str, Any] = {"font_size": "13px", "font_weight": "500"}
+    return action_row(secondary, primary)
