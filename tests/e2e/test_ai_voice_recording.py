@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, expect
 from sqlalchemy import Engine
 
 from credits_app.credits import credit_service
@@ -28,13 +28,13 @@ RECORD_SECONDS = 2.0
 
 
 @pytest.fixture(scope="module")
-def microphone_browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM_PATH, args=[*CHROMIUM_ARGS, *FAKE_MICROPHONE]
-        )
-        yield chromium
-        chromium.close()
+def microphone_browser(playwright: Playwright) -> Iterator[Browser]:
+    """A second Chromium with the fake microphone, from the run's one Playwright driver."""
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM_PATH, args=[*CHROMIUM_ARGS, *FAKE_MICROPHONE]
+    )
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
