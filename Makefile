@@ -14,10 +14,12 @@ export REFLEX_CHECK_LATEST_VERSION := false
 
 .PHONY: run test install lint unit e2e bench chromium clean
 
-run: $(VENV)/.installed  ## Migrate, load demo data and serve the app on http://localhost:$(PORT)
+# The pages in one process, the REST API in another with a worker per core, HAProxy in front
+# of both on $(PORT) (deploy/embedded.py); without HAProxy, one `reflex run` process.
+run: $(VENV)/.installed haproxy  ## Migrate, load demo data and serve the app on http://localhost:$(PORT)
 	$(PY) -m credits_app migrate
 	$(PY) -m credits_app load-demo
-	STRIPE_SIMULATOR=true $(VENV)/bin/reflex run --env prod --backend-port $(PORT)
+	STRIPE_SIMULATOR=true $(PY) -m deploy.embedded --port $(PORT)
 
 test: lint unit e2e cluster-test  ## Lint, type-check, unit + integration, browser, then cluster tests
 

@@ -7,12 +7,15 @@ Run from the project root (`make bench-api`, which also installs Debian's `wrk`)
         [--seconds 3] [--connections 1,16,64] [--only ping,credits,...]
 
 It creates a scratch Postgres database next to the URL's, migrates it, opens and funds users
-through the real services, starts the app the way an instance starts
-(`python -m credits_app serve`: Granian, workers from DB_MAX_CONNECTIONS, API only) and drives
-it with `wrk` (C, keep-alive, one Lua script per request kind) at each connection count:
+through the real services, starts the app as `make run` does (`--topology embedded`: HAProxy
+on the port, the page process, the API process with one worker per core; deploy/embedded.py)
+or as one cluster instance (`--topology single`: `python -m credits_app serve`) and drives it
+with `wrk` (C, keep-alive, one Lua script per request kind) at each connection count:
 
 - `GET /ping` (Reflex's own route: the server's floor, no database), measured again right
   before every row so each ratio compares figures taken seconds apart;
+- `GET /api/health/live` (the API's own floor: routing, middleware, no database; in the
+  embedded topology /ping is answered by the page process and /api/* by the API process);
 - `GET /api/credits` and `GET /api/credits/history?limit=20` with a bearer token;
 - `POST /api/internal/credits/deduct` (service key, a fresh Idempotency-Key per request) on one
   hot wallet and spread over 200 wallets;
@@ -30,6 +33,7 @@ end it checks the ledger: no purchase credited twice, every balance equal to its
 """
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -37,6 +41,7 @@ import queue
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -89,7 +94,7 @@ CATEGORY = "ai_usage"
 COPIES = 5  # deliveries of every webhook event
 EVENTS_PER_RUN = 200  # purchases prepared for one webhook run (the run stops when they are out)
 IN_PROCESS_CLIENTS = (1, 16)  # client processes for the in-process ceiling
-KINDS = ("ping", "credits", "history", "deduct-hot", "deduct-spread", "chat", "webhook")
+KINDS = ("ping", "live", "credits", "history", "deduct-hot", "deduct-spread", "chat", "webhook")
 CEILINGS = ("credits", "history", "deduct-hot", "deduct-spread")  # with pgbench + in-process
 
 
@@ -497,8 +502,9 @@ end
 
 def lua_script(kind: str, fixture: Fixture, events_file: Path | None) -> str:
     """The wrk script of one request kind (headers, body, a fresh key per deduction)."""
-    if kind == "ping":
-        return 'wrk.method = "GET"\nwrk.path = "/ping"\n' + _LUA_REPORT
+    if kind in ("ping", "live"):
+        path = "/ping" if kind == "ping" else "/api/health/live"
+        return f'wrk.method = "GET"\nwrk.path = "{path}"\n' + _LUA_REPORT
     if kind in ("credits", "history"):
         path = "/api/credits" if kind == "credits" else "/api/credits/history?limit=20"
         return (
@@ -572,7 +578,7 @@ end
 
 
 def run_wrk(
-    base_url: str, script: str, connections: int, seconds: float, server_pgid: int
+    base_url: str, script: str, connections: int, seconds: float, server_pgids: Sequence[int]
 ) -> Measure:
     """One wrk run; the app's CPU is read from /proc before and after."""
     threads = min(connections, 2)
@@ -584,12 +590,12 @@ def run_wrk(
         *("-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s"),
         *("--timeout", "10s", "-s", handle.name, base_url),
     ]
-    cpu_before = group_cpu_seconds(server_pgid)
+    cpu_before = group_cpu_seconds(server_pgids)
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
     finally:
         os.unlink(handle.name)
-    cpu = group_cpu_seconds(server_pgid) - cpu_before
+    cpu = group_cpu_seconds(server_pgids) - cpu_before
     found = re.search(r"BENCH-JSON (\{.*\})", done.stdout)
     if done.returncode != 0 or found is None:
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stderr}{done.stdout}")
@@ -611,8 +617,9 @@ def _wrk_binary() -> str:
     return found
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """User + system CPU of every live process in the process group (the server and workers)."""
+def group_cpu_seconds(pgids: Sequence[int]) -> float:
+    """User + system CPU of every live process in the process groups (the servers, their
+    workers and, in the embedded topology, HAProxy)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for entry in Path("/proc").iterdir():
@@ -623,7 +630,7 @@ def group_cpu_seconds(pgid: int) -> float:
         except OSError:
             continue
         # After the command name: state(0) ppid(1) pgrp(2) ... utime(11) stime(12)
-        if int(fields[2]) == pgid:
+        if int(fields[2]) in pgids:
             total += int(fields[11]) + int(fields[12])
     return total / ticks
 
@@ -719,6 +726,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="extra environment for the server (e.g. BACKEND_WORKERS=1)",
     )
     parser.add_argument("--app-dir", type=Path, default=PROJECT_ROOT, help="checkout to serve")
+    parser.add_argument(
+        "--topology",
+        choices=("embedded", "single"),
+        default="embedded",
+        help="embedded: what `make run` starts (HAProxy, page process, API process with a "
+        "worker per core); single: one `serve` process (--app-dir works with this one)",
+    )
     return parser.parse_args(argv)
 
 
@@ -772,18 +786,8 @@ def _measure(
     pool = ClientPool(max(IN_PROCESS_CLIENTS), scratch, fixture) if ceilings else None
     with (
         tempfile.TemporaryDirectory() as logs,
-        running_app(
-            scratch,
-            Path(logs),
-            serve=True,
-            port=args.port,
-            env={"JOBS_WORKER_IN_APP": "true", "LOG_FORMAT": "json"} | environment,
-            cwd=args.app_dir,
-        ) as app,
+        running_server(args, scratch, Path(logs), environment) as pgids,
     ):
-        assert app.process is not None
-        pgid = app.process.pid
-        print(f"serving: {_first_line(app.log_file, 'serving')}", flush=True)
         base = f"http://127.0.0.1:{args.port}"
         # Every row's ceilings run right before it (the machine's load drifts between minutes):
         # /ping at the same connections, pgbench, the in-process calls, then the request.
@@ -798,7 +802,7 @@ def _measure(
                         "".join(f"{sig}\t{body.decode()}\n" for body, sig in events)
                     )
                     fulfilled_before = fulfilled_purchases(url)
-                ping = run_wrk(base, lua_script("ping", fixture, None), conns, 2, pgid)
+                ping = run_wrk(base, lua_script("ping", fixture, None), conns, 2, pgids)
                 ceiling = None
                 if kind in scripts:
                     script, variables = scripts[kind]
@@ -807,7 +811,7 @@ def _measure(
                 if pool is not None and kind in ceilings and conns in IN_PROCESS_CLIENTS:
                     inproc = pool.run(kind, conns, args.seconds)
                 measure = run_wrk(
-                    base, lua_script(kind, fixture, events_file), conns, args.seconds, pgid
+                    base, lua_script(kind, fixture, events_file), conns, args.seconds, pgids
                 )
                 row = Row(kind, conns, measure, ping=ping, pgbench=ceiling, in_process=inproc)
                 if kind == "webhook":
@@ -830,6 +834,88 @@ def _measure(
     if pool is not None:
         pool.close()
     return rows
+
+
+@contextmanager
+def running_server(
+    args: argparse.Namespace, scratch: str, logs: Path, environment: dict[str, str]
+) -> Iterator[list[int]]:
+    """The app on `args.port`, as `--topology` says; yields the process groups whose CPU
+    counts as the server's.
+
+    - single: one `python -m credits_app serve` (what a cluster instance runs; without Redis
+      one worker);
+    - embedded: what `make run` starts (deploy/embedded.py): HAProxy on the port, the page
+      process (1 worker: /ping and the pages) and the API process (one worker per core).
+    """
+    env = {"JOBS_WORKER_IN_APP": "true", "LOG_FORMAT": "json"} | environment
+    if args.topology == "single":
+        with running_app(
+            scratch, logs, serve=True, port=args.port, env=env, cwd=args.app_dir
+        ) as app:
+            assert app.process is not None
+            print(f"serving: {_first_line(app.log_file, 'serving')}", flush=True)
+            yield [app.process.pid]
+        return
+    with running_embedded(scratch, logs, args.port, env) as pgids:
+        yield pgids
+
+
+@contextmanager
+def running_embedded(
+    scratch: str, logs: Path, port: int, extra: dict[str, str]
+) -> Iterator[list[int]]:
+    """deploy/embedded.py's three processes, started here so their CPU can be read."""
+    from deploy import embedded
+    from tests.support.app_server import app_environment
+
+    env = app_environment(scratch, APP_BASE_URL=f"http://localhost:{port}", **extra)
+    shared, processes = embedded.plan(env, logs, port)
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for process in processes:
+            with (logs / f"{process.name}.log").open("ab") as log:
+                started.append(
+                    subprocess.Popen(
+                        process.command,
+                        cwd=PROJECT_ROOT,
+                        env=process.environment(shared),
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
+        _wait_ready(f"http://127.0.0.1:{port}", started, logs)
+        for process in processes[:2]:
+            print(f"serving: {_first_line(logs / f'{process.name}.log', 'serving')}", flush=True)
+        yield [p.pid for p in started]
+    finally:
+        for child in started:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGTERM)
+            child.wait(timeout=60)
+
+
+def _wait_ready(base: str, started: Sequence["subprocess.Popen[bytes]"], logs: Path) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in started):
+            break
+        try:
+            if all(
+                httpx.get(base + path, timeout=2).status_code == 200
+                for path in ("/ping", "/api/health/ready")
+            ):
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    tails = (
+        f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}" for log in logs.glob("*.log")
+    )
+    raise SystemExit("the embedded topology did not start:\n" + "\n".join(tails))
 
 
 def _first_line(log: Path, word: str) -> str:

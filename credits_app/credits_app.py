@@ -47,10 +47,11 @@ async def _release_database_on_shutdown() -> AsyncIterator[None]:
 
 
 app.register_lifespan_task(_release_database_on_shutdown)
-# The embedded default runs the job worker in the app process (JOBS_WORKER_IN_APP, DESIGN §8).
-app.register_lifespan_task(embedded_worker)
-# The bell is pushed to open tabs when a notification is committed (embedded or via Redis).
-app.register_lifespan_task(live_bell)
+if get_settings().process_role == "all":  # an API-only process holds no tabs and runs no jobs
+    # The embedded default runs the job worker in the app process (JOBS_WORKER_IN_APP, §8).
+    app.register_lifespan_task(embedded_worker)
+    # The bell is pushed to open tabs when a notification is committed (embedded or Redis).
+    app.register_lifespan_task(live_bell)
 # "Reconnecting…" instead of Reflex's developer toast about the websocket (stateful pages only).
 app.app_wraps[(5, "Overlay")] = lambda stateful: connection_banner() if stateful else None
 

@@ -74,25 +74,31 @@ def pool_plan(settings: Settings, cpu_count: int | None = None) -> PoolPlan:
 
     Without REDIS_URL Reflex keeps state in process memory, so there is one worker. With it,
     Reflex would start 2 x cores + 1 workers (max 8); we do the same but never more than
-    half the budget, so each worker gets at least two connections.
+    half the budget, so each worker gets at least two connections. An API-only process
+    (PROCESS_ROLE=api) holds no Reflex state: one worker per core, Redis or not.
     """
     budget = settings.db_max_connections
     if settings.backend_workers is not None:
         workers = settings.backend_workers
-        if workers > 1 and settings.redis_url is None:
+        if workers > 1 and settings.redis_url is None and settings.process_role != "api":
             raise ValueError("BACKEND_WORKERS > 1 needs REDIS_URL (Reflex state in Redis).")
+    elif settings.process_role == "api":  # stateless: one process per core
+        workers = max(1, min(_cores(cpu_count), MAX_DEFAULT_WORKERS, budget // 2))
     elif settings.redis_url is None:
         workers = 1
     else:
-        cores = cpu_count if cpu_count is not None else os.cpu_count() or 1
-        workers = max(1, min(2 * cores + 1, MAX_DEFAULT_WORKERS, budget // 2))
+        workers = max(1, min(2 * _cores(cpu_count) + 1, MAX_DEFAULT_WORKERS, budget // 2))
     if workers > budget:
         raise ValueError(
             f"DB_MAX_CONNECTIONS={budget} is less than one connection per worker ({workers})."
         )
     per_worker = budget // workers
-    pool_size = min(settings.db_pool_idle, per_worker)
+    pool_size = min(settings.db_pool_idle or per_worker, per_worker)
     return PoolPlan(workers=workers, pool_size=pool_size, max_overflow=per_worker - pool_size)
+
+
+def _cores(cpu_count: int | None) -> int:
+    return cpu_count if cpu_count is not None else os.cpu_count() or 1
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

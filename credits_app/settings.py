@@ -70,10 +70,18 @@ class Settings(BaseSettings):
     # backend worker processes; see db.pool_plan for how workers and pools are derived from it.
     db_max_connections: int = Field(20, ge=1)  # per instance: all its workers' pools together
     backend_workers: int | None = Field(None, ge=1)  # unset: 1 without REDIS_URL, else by cores
-    # Connections a worker keeps open when idle. Beyond them a request opens a connection and
-    # closes it again: at 2, 16 concurrent requests spent ~17% of a worker's CPU connecting
-    # (issue 16, py-spy). Idle ones still go away: the server ends sessions idle 2 x recycle.
-    db_pool_idle: int = Field(8, ge=1)
+    # "api": this process serves only /api behind a proxy that sends the pages and the Reflex
+    # websocket elsewhere (deploy/embedded.py), so it needs no Redis for several workers and
+    # runs neither the embedded job worker nor the bell's listener.
+    process_role: Literal["all", "api"] = "all"
+    # Connections a worker keeps open when idle; unset: its whole share (budget / workers).
+    # Beyond them a request opens a connection and closes it again, which costs Postgres a
+    # backend start: at 8, 16 concurrent deductions ran at ~100 req/s, at the whole share 163
+    # (issue 16). Idle ones still go away: the server ends sessions idle 2 x recycle.
+    db_pool_idle: int | None = Field(None, ge=1)
+    # Embedded default with a separate API process (deploy/embedded.py): the Unix datagram
+    # socket on which API workers tell the page process whose inbox changed (no Redis there).
+    live_signal_socket: str | None = None
     # A checked token is remembered this long per worker (auth/token_cache.py); 0 = no cache.
     # A sign-out on this machine ends it at once in every worker; on another machine within this.
     token_cache_seconds: float = Field(3.0, ge=0)

@@ -41,11 +41,12 @@ def serve(
     granian = shutil.which("granian") or fail("granian is not installed (it comes with reflex).")
     _tell_reflex_workers(frontend=BUILT_FRONTEND.is_dir())
     libraries = {"GRANIAN_WORKERS": str(plan.workers)}
-    if plan.workers > 1:
+    if plan.workers > 1 and not settings.prometheus_multiproc_dir:  # a launcher may share one
         libraries["PROMETHEUS_MULTIPROC_DIR"] = _fresh_metrics_dir(port)
     env = child_environment(**libraries)
     err_console.print(
-        f"serving on {host}:{port}: {plan.workers} workers x {plan.per_worker} connections "
+        f"serving {'the API' if settings.process_role == 'api' else 'the app'} on {host}:{port}: "
+        f"{plan.workers} workers x {plan.per_worker} connections "
         f"({plan.pool_size} kept idle), budget {settings.db_max_connections}; frontend "
         + ("mounted" if BUILT_FRONTEND.is_dir() else "not built (API only)")
     )

@@ -8,14 +8,19 @@ commits, signals them (a rollback tells nobody). Who listens depends on the depl
   (`subscribe`), called on the committing thread — the Reflex side hands the ids to its
   event loop and pushes the new unread count to that user's open tabs;
 - with REDIS_URL: one Redis PUBLISH on `CHANNEL`; every app instance subscribes and pushes
-  to the tabs whose websocket it holds. A standalone job worker publishes the same way.
+  to the tabs whose websocket it holds. A standalone job worker publishes the same way;
+- embedded default with the API in its own processes (LIVE_SIGNAL_SOCKET, deploy/embedded.py):
+  one datagram on that Unix socket, which the page process binds (`bind_local`).
 
 A lost signal costs only freshness: the bell still re-reads on load and on its slow poll.
 So a failure to publish is logged, never raised into the request that committed money.
 """
 
+import contextlib
 import json
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterable
 
@@ -61,12 +66,15 @@ def signal(user_ids: frozenset[int]) -> None:
     subscribers of this process. Never raises."""
     if not user_ids:
         return
-    url = get_settings().redis_url
-    if url:
+    settings = get_settings()
+    if settings.redis_url:
         try:
-            _redis(url).publish(CHANNEL, encode(user_ids))
+            _redis(settings.redis_url).publish(CHANNEL, encode(user_ids))
         except redis.RedisError as error:
             logger.warning("Could not publish the inbox signal: %s", error)
+        return
+    if settings.live_signal_socket:
+        _send_local(settings.live_signal_socket, user_ids)
         return
     with _lock:
         subscribers = list(_subscribers)
@@ -75,6 +83,28 @@ def signal(user_ids: frozenset[int]) -> None:
             subscriber(user_ids)
         except Exception:  # one broken listener must not break the committing request
             logger.exception("Inbox subscriber failed")
+
+
+def bind_local(path: str) -> socket.socket:
+    """The page process's end of LIVE_SIGNAL_SOCKET: a non-blocking datagram socket bound at
+    `path` (a socket file left by a killed process is replaced)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.setblocking(False)
+    return sock
+
+
+def _send_local(path: str, user_ids: frozenset[int]) -> None:
+    """One datagram to the page process; nobody listening (not started yet) loses only
+    freshness, as a lost Redis message would."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)
+            sock.sendto(encode(user_ids).encode(), path)
+    except OSError as error:
+        logger.warning("Could not send the inbox signal to %s: %s", path, error)
 
 
 def encode(user_ids: Iterable[int]) -> str:

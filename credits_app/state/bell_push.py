@@ -102,11 +102,13 @@ async def live_bell(app: rx.App) -> AsyncIterator[None]:
     """App lifespan task: listen for inbox signals and push to the tabs this process holds."""
     loop = asyncio.get_running_loop()
     signals: asyncio.Queue[frozenset[int]] = asyncio.Queue()
-    redis_url = get_settings().redis_url
+    settings = get_settings()
     listener: asyncio.Task[None] | None = None
     unsubscribe = None
-    if redis_url:
-        listener = asyncio.create_task(_listen_to_redis(redis_url, signals))
+    if settings.redis_url:
+        listener = asyncio.create_task(_listen_to_redis(settings.redis_url, signals))
+    elif settings.live_signal_socket:
+        listener = asyncio.create_task(_listen_to_socket(settings.live_signal_socket, signals))
     else:
         unsubscribe = live.subscribe(
             lambda user_ids: loop.call_soon_threadsafe(signals.put_nowait, user_ids)
@@ -122,6 +124,27 @@ async def live_bell(app: rx.App) -> AsyncIterator[None]:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+
+async def _listen_to_socket(path: str, signals: "asyncio.Queue[frozenset[int]]") -> None:
+    """The API processes' signals (LIVE_SIGNAL_SOCKET), read as they arrive on the loop."""
+    sock = live.bind_local(path)
+    loop = asyncio.get_running_loop()
+
+    def read_all() -> None:
+        while True:
+            try:
+                message = sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                return
+            signals.put_nowait(live.decode(message))
+
+    loop.add_reader(sock.fileno(), read_all)
+    try:
+        await asyncio.Event().wait()  # until the lifespan cancels this task
+    finally:
+        loop.remove_reader(sock.fileno())
+        sock.close()
 
 
 async def _listen_to_redis(url: str, signals: "asyncio.Queue[frozenset[int]]") -> None:

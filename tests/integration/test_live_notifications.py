@@ -119,3 +119,35 @@ def test_a_malformed_message_names_nobody() -> None:
     assert live.decode(b"not json") == frozenset()
     assert live.decode('{"userIds": ["x"]}') == frozenset()
     assert live.decode(live.encode([3, 1, 3])) == frozenset({1, 3})
+
+
+def test_with_a_local_signal_socket_a_committed_alert_reaches_the_process_bound_to_it(
+    any_engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The embedded default's API workers (deploy/embedded.py) have no tabs: they send the
+    signal as one datagram to the page process, which bound LIVE_SIGNAL_SOCKET."""
+    path = str(tmp_path / "live.sock")
+    monkeypatch.setattr(get_settings(), "redis_url", None)
+    monkeypatch.setattr(get_settings(), "live_signal_socket", path)
+    in_process = Heard()
+    unsubscribe = live.subscribe(in_process)
+    receiver = live.bind_local(path)
+    try:
+        user = make_user()
+        cross_low(user.id)
+        receiver.settimeout(5)
+        assert live.decode(receiver.recv(65536)) == frozenset({user.id})
+        assert in_process.signals == [], "the socket replaces the in-process subscribers"
+    finally:
+        unsubscribe()
+        receiver.close()
+
+
+def test_a_signal_to_a_socket_nobody_bound_is_logged_and_the_deduction_still_commits(
+    any_engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(get_settings(), "redis_url", None)
+    monkeypatch.setattr(get_settings(), "live_signal_socket", str(tmp_path / "nobody.sock"))
+    user = make_user()
+    cross_low(user.id)
+    assert credits.get_personal_balance(user.id) == 30

@@ -40,7 +40,13 @@ def test_only_db_pool_idle_connections_per_worker_stay_open_the_rest_is_overflow
         settings(db_max_connections=12, backend_workers=3, redis_url=REDIS, db_pool_idle=2)
     )
     assert (plan.pool_size, plan.max_overflow) == (2, 2)
-    assert pool_plan(settings(db_max_connections=20)).pool_size == 8  # the default: 8 kept
+    assert pool_plan(settings(db_max_connections=20)).pool_size == 20  # default: whole share
+
+
+def test_an_api_only_process_runs_one_worker_per_core_without_redis() -> None:
+    plan = pool_plan(settings(db_max_connections=16, process_role="api"), cpu_count=2)
+    assert (plan.workers, plan.per_worker) == (2, 8)
+    assert pool_plan(settings(process_role="api", backend_workers=3)).workers == 3
 
 
 def test_explicit_workers_need_redis_and_a_connection_each() -> None:
