@@ -1,5 +1,9 @@
 """The REST API (DESIGN §4): a FastAPI app that Reflex mounts in front of its own routes."""
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
 from fastapi import FastAPI
 
 from credits_app.api.errors import install_error_handlers
@@ -30,9 +34,13 @@ from credits_app.api.routes import (
 )
 
 
-def create_api() -> FastAPI:
-    """Build the API app once; Reflex serves it on the same port as the UI."""
+def create_api(
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]] | None = None,
+) -> FastAPI:
+    """Build the API app: once for Reflex to mount in front of its routes (`api`), or for the
+    API process on its own (api_server.py, with its own lifespan)."""
     api = FastAPI(
+        lifespan=lifespan,
         title="Universal Credits API",
         version="1.0.0",
         description="One credit currency for personal and organization wallets.",

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator
 
 from credits_app.auth.accounts import Role, UserInfo
 from credits_app.auth.errors import NotAuthenticated
 from credits_app.auth.organizations import require_manager, require_member
-from credits_app.auth.sessions import CSRF_COOKIE, SESSION_COOKIE, user_for_token
+from credits_app.auth.sessions import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    cached_user_for_token,
+    user_for_token,
+)
 from credits_app.credits.errors import CreditsError
 from credits_app.settings import get_settings
 
@@ -62,8 +68,20 @@ def session_token(request: Request) -> str | None:
     return bearer_token(request) or request.cookies.get(SESSION_COOKIE)
 
 
-def current_user(request: Request) -> UserInfo:
-    """The signed-in user, or 401; enforces CSRF on cookie-authenticated writes."""
+async def current_user(request: Request) -> UserInfo:
+    """The signed-in user, or 401; enforces CSRF on cookie-authenticated writes.
+
+    Async, so a token this worker checked moments ago costs no thread hop (FastAPI runs a
+    plain `def` dependency in its threadpool); only a lookup goes to a thread.
+    """
+    token = _caller_token(request, request.headers.get(CSRF_HEADER, ""))
+    cached = cached_user_for_token(token)
+    return cached if cached is not None else await run_in_threadpool(user_for_token, token)
+
+
+def signed_in_user(request: Request) -> UserInfo:
+    """`current_user` for code already in a thread (a sync route that checks the caller
+    itself): the same rules, looked up in place."""
     return _signed_in(request, request.headers.get(CSRF_HEADER, ""))
 
 
@@ -78,6 +96,11 @@ def form_poster(request: Request, form_csrf_token: str | None) -> UserInfo:
 
 
 def _signed_in(request: Request, csrf_given: str) -> UserInfo:
+    return user_for_token(_caller_token(request, csrf_given))
+
+
+def _caller_token(request: Request, csrf_given: str) -> str:
+    """The bearer token, else the session cookie (CSRF-checked on writes), else 401."""
     token = bearer_token(request)
     if token is None:
         token = request.cookies.get(SESSION_COOKIE)
@@ -85,7 +108,7 @@ def _signed_in(request: Request, csrf_given: str) -> UserInfo:
             _require_csrf(request, csrf_given)
     if not token:
         raise NotAuthenticated()
-    return user_for_token(token)
+    return token
 
 
 CurrentUser = Annotated[UserInfo, Depends(current_user)]

@@ -48,7 +48,13 @@ def serve(
         f"serving {'the API' if settings.process_role == 'api' else 'the app'} on {host}:{port}: "
         f"{plan.workers} workers x {plan.per_worker} connections "
         f"({plan.pool_size} kept idle), budget {settings.db_max_connections}; frontend "
-        + ("mounted" if BUILT_FRONTEND.is_dir() else "not built (API only)")
+        + (
+            "not served (API only)"
+            if settings.process_role == "api"
+            else "mounted"
+            if BUILT_FRONTEND.is_dir()
+            else "not built (API only)"
+        )
     )
     command = [
         granian,
@@ -60,7 +66,10 @@ def serve(
         "--respawn-failed-workers",  # a crashed worker is replaced, the instance stays up
         # On SIGTERM: stop accepting, let in-flight requests finish, then stop the workers.
         *("--workers-kill-timeout", str(settings.shutdown_grace_seconds)),
-        "credits_app.credits_app:app",
+        # The API process (PROCESS_ROLE=api) serves the FastAPI app without Reflex around it.
+        "credits_app.api_server:create_app"
+        if settings.process_role == "api"
+        else "credits_app.credits_app:app",
     ]
     sys.stdout.flush()
     os.chdir(PROJECT_ROOT)

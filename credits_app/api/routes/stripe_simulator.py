@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from credits_app.api.deps import current_user, form_poster
+from credits_app.api.deps import form_poster, signed_in_user
 from credits_app.api.routes.stripe_simulator_setup_page import CARD_FIELD, setup_page
 from credits_app.auth.sessions import CSRF_COOKIE
 from credits_app.billing.stripe_gateway import simulator_enabled
@@ -50,7 +50,7 @@ class SimulatorUnavailable(HTTPException):
 def checkout_page(session_id: str, request: Request) -> HTMLResponse:
     """The test-mode checkout page for one session, shown to its buyer."""
     session = _open_session(session_id)
-    _require_buyer(session_id, current_user(request).id)
+    _require_buyer(session_id, signed_in_user(request).id)
     csrf = escape(request.cookies.get(CSRF_COOKIE, ""), quote=True)
     if session["mode"] == "setup":
         return HTMLResponse(setup_page(session_id, CSRF_FIELD, csrf))
