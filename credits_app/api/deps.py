@@ -164,8 +164,9 @@ OrgMember = Annotated[OrgAccess, Depends(org_member)]
 OrgManager = Annotated[OrgAccess, Depends(org_manager)]
 
 
-def service_caller(request: Request) -> None:
-    """Platform services authenticate with SERVICE_API_KEY (compared in constant time)."""
+async def service_caller(request: Request) -> None:
+    """Platform services authenticate with SERVICE_API_KEY (compared in constant time);
+    async because it touches nothing but memory (a `def` would cost a thread hop)."""
     expected = get_settings().service_api_key
     if not expected:
         raise ServiceApiDisabled()
@@ -174,8 +175,8 @@ def service_caller(request: Request) -> None:
         raise InvalidServiceKey()
 
 
-def client_address(request: Request) -> str:
-    """The peer address login throttling counts by."""
+async def client_address(request: Request) -> str:
+    """The peer address login throttling counts by (async: memory only, no thread hop)."""
     return request.client.host if request.client else "unknown"
 
 
