@@ -1,16 +1,20 @@
 """The History and Usage tabs against real ledger data."""
 
+import re
 import uuid
 from datetime import date
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine
 
+from credits_app.components.credits.plotly_bars import BUNDLE, IDLE_TIMEOUT_MS
 from credits_app.settings import get_settings
 from tests.e2e.flows import TIMEOUT_MS, history_rows, screenshot, sign_in, wait_for_balance
 from tests.support.api_client import ApiClient, fund_user
 from tests.support.app_server import RunningApp
+
+PLOTLY_BUNDLE = BUNDLE.rsplit("/", 1)[-1].removesuffix(".js")  # plotly-bar.min, hashed on build
 
 
 def test_history_category_filter_narrows_the_rows(
@@ -100,6 +104,49 @@ def test_usage_tab_charts_spending_made_through_the_service_api(
     )
     expect(page.locator("#usage-chart .barlayer .trace")).to_have_count(3)
     screenshot(page, screenshot_dir, "usage-chart-phone")
+
+
+def test_plotly_is_fetched_only_once_the_page_is_usable_and_the_chart_is_in_view(
+    app: RunningApp, browser: Browser, screenshot_dir: Path
+) -> None:
+    """Issue 16: the chart's Plotly bundle (half the page's JavaScript) must not load with the
+    page. A window too short to show the chart: the balance shows, the network goes quiet,
+    the browser idles, and still no Plotly, only a labelled skeleton of the chart's size;
+    scrolling to it fetches Plotly once and draws the real chart in its place."""
+    context = browser.new_context(viewport={"width": 1280, "height": 300})
+    try:
+        settings = get_settings()
+        sign_in(context, app.base_url, settings.demo_user_email, settings.demo_user_password)
+        page = context.new_page()
+        bundle_requests: list[str] = []
+        page.on(
+            "request", lambda r: bundle_requests.append(r.url) if PLOTLY_BUNDLE in r.url else None
+        )
+        page.goto(f"{app.base_url}/credits")
+        expect(page.locator("#credits-balance")).to_be_visible(timeout=TIMEOUT_MS)
+        skeleton = page.locator("#usage-chart-placeholder")
+        expect(skeleton).to_be_attached(timeout=TIMEOUT_MS)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(IDLE_TIMEOUT_MS + 1_000)  # past the idle callback's deadline
+
+        assert bundle_requests == [], "Plotly was fetched for a chart nobody can see yet"
+        expect(skeleton).to_have_attribute("aria-busy", "true")
+        expect(skeleton).to_have_attribute("role", "img")
+        expect(skeleton).to_have_attribute("aria-label", re.compile(r"Daily spending.*loading"))
+        box = skeleton.bounding_box()
+        assert box is not None and box["height"] == 320, box  # no jump when the chart replaces it
+
+        skeleton.scroll_into_view_if_needed()
+        expect(page.locator("#usage-chart .barlayer .trace").first).to_be_attached(
+            timeout=TIMEOUT_MS
+        )
+        expect(skeleton).to_have_count(0)
+        chart = page.get_by_role("img", name=re.compile(r"^Daily spending by category"))
+        expect(chart.locator("#usage-chart .legend .traces").first).to_be_attached()
+        assert len(bundle_requests) == 1, bundle_requests
+        screenshot(page, screenshot_dir, "usage-chart-after-scroll")
+    finally:
+        context.close()
 
 
 def test_history_search_detail_drawer_and_csv_export_of_the_filtered_rows(

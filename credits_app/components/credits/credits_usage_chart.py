@@ -1,7 +1,8 @@
 """Daily spending as stacked bars, one colour per category, with exact amounts on hover.
 
 Drawn by `plotly_bars`: Plotly with a partial bundle of only bars, legend and hover (not
-`rx.plotly.basic`'s scatter/bar/pie bundle, nor the full plotly.js), loaded after first paint.
+`rx.plotly.basic`'s scatter/bar/pie bundle, nor the full plotly.js), fetched once the page is
+usable and the chart's box is on screen; a skeleton of the same size stands in until then.
 The traces arrive ready-made (state/usage_presenters.usage_figure); this component adds the
 look, light or dark with the app's colour mode. The y axis reads plain decimals ("0.8", "20",
 "1,000"), never SI prefixes.
@@ -77,9 +78,9 @@ def _chart(figure: rx.Var[Any]) -> rx.Component:
             id="usage-chart",
             width="100%",
             height=styles.CHART_HEIGHT,
+            # On the chart, and on its skeleton (with "(loading)") until Plotly has arrived.
+            aria_label="Daily spending by category; the same figures are listed below.",
         ),
-        role="img",
-        aria_label="Daily spending by category; the same figures are listed below.",
         width="100%",
         min_height=styles.CHART_HEIGHT,
     )
