@@ -254,6 +254,9 @@ def _print_page(url: str, page: PageWeight) -> None:
             )
         )
     )
+    if t.cut is not None and t.last_response_before_cut is not None:
+        quiet = t.cut - t.last_response_before_cut
+        print(f"no HTTP request in flight for {quiet:.0f} ms before the cut")
     if t.cut is None:
         print("no cut: the page never deferred a chart, so all its scripts count as usable")
     for problem in t.problems():
