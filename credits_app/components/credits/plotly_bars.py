@@ -18,8 +18,6 @@ timeline (`LOAD_MARK`), so bench/page_weight.py can split what the page needed t
 from what the chart added.
 """
 
-import json
-
 from reflex.components.plotly import PlotlyBasic
 from reflex.utils.imports import ImportDict, ImportVar, merge_imports
 
@@ -108,8 +106,8 @@ function ucDeferredPlot(load, name) {
 """
 for _name, _value in {
     "__IDLE_TIMEOUT_MS__": str(IDLE_TIMEOUT_MS),
-    "__ROOT_MARGIN__": json.dumps(ROOT_MARGIN),
-    "__LOAD_MARK__": json.dumps(LOAD_MARK),
+    "__ROOT_MARGIN__": f'"{ROOT_MARGIN}"',  # plain ASCII, so a JS string as is
+    "__LOAD_MARK__": f'"{LOAD_MARK}"',
     "__PLACEHOLDER_CLASS__": PLACEHOLDER_CLASS,
     "__LOADING_SUFFIX__": LOADING_SUFFIX,
 }.items():
