@@ -1,18 +1,32 @@
 """Credit a paid Checkout Session exactly once, whoever asks (webhook, redelivery, success page).
 
-`fulfill_checkout_session` trusts only what it retrieves from Stripe, checks it against the
-purchase row, then credits the wallet and marks the purchase in ONE transaction. The purchase
-row is locked while that happens, and the ledger entry carries the session id as its unique
-idempotency key, so concurrent or repeated calls credit once and the rest see "already".
+`credit_paid_session` checks a session object against the purchase row, then credits the
+wallet and marks the purchase in ONE transaction. The purchase row is locked while that
+happens, and the ledger entry carries the session id as its unique idempotency key, so
+concurrent or repeated calls credit once and the rest see "already".
+
+Where the session object comes from is the caller's choice: the success page has only a
+session id and retrieves it from Stripe (`fulfill_checkout_session`); a webhook passes the
+session its signed event carries, which Stripe signed as it was at the event, and retrieves
+only when that snapshot cannot decide (`needs_retrieval`). A webhook also names its event
+(`EventClaim`): the event id is claimed as the transaction's first statement, so a copy of
+the same event delivered concurrently waits for this transaction and is then a duplicate,
+and a fulfillment that fails takes its claim with it (stripe_events.py).
+
+Core statements only (no ORM objects on this path): the purchase is read and updated as rows.
 """
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, select, update
+from sqlmodel import Session
 
+from credits_app.billing import stripe_events
 from credits_app.billing.stripe_gateway import stripe_client
 from credits_app.clock import utcnow
 from credits_app.credits.amounts import Units, format_credits
@@ -26,6 +40,8 @@ from credits_app.models import Purchase
 
 logger = logging.getLogger(__name__)
 
+purchases = cast(Table, Purchase.__table__)  # type: ignore[attr-defined]
+
 
 class FulfillmentOutcome(StrEnum):
     """What a fulfillment call did."""
@@ -34,6 +50,7 @@ class FulfillmentOutcome(StrEnum):
     ALREADY_FULFILLED = "already_fulfilled"
     NOT_PAID = "not_paid"
     UNKNOWN_PURCHASE = "unknown_purchase"
+    DUPLICATE = "duplicate"  # the webhook event was handled by another delivery of it
 
 
 class PurchaseMismatch(CreditsError):
@@ -42,26 +59,108 @@ class PurchaseMismatch(CreditsError):
     code = "purchase_mismatch"
 
 
+@dataclass(frozen=True)
+class EventClaim:
+    """The webhook event a fulfillment handles: claimed in its transaction, recorded with it."""
+
+    event_id: str
+    event_type: str
+
+
+@dataclass(frozen=True)
+class LockedPurchase:
+    """The purchase columns fulfillment reads, from its row locked until commit."""
+
+    id: int
+    owner_kind: str
+    owner_id: int
+    package_id: str | None
+    credits: int
+    bonus_credits: int
+    bonus_expires_in_days: int | None
+    unit_price_micros: int | None
+    price_minor: int
+    currency: str
+    status: str
+    stripe_session_id: str | None
+
+
 def fulfill_checkout_session(session_id: str) -> FulfillmentOutcome:
     """Retrieve the session from Stripe and credit its purchase if paid (at most once)."""
-    session = stripe_client().v1.checkout.sessions.retrieve(session_id).to_dict()
-    if session.get("payment_status") != "paid":
-        return FulfillmentOutcome.NOT_PAID
+    return credit_paid_session(retrieve_session(session_id))
+
+
+def retrieve_session(session_id: str) -> dict[str, Any]:
+    """The Checkout Session as Stripe reports it now (an HTTPS call; stripe errors raise)."""
+    return stripe_client().v1.checkout.sessions.retrieve(session_id).to_dict()
+
+
+def needs_retrieval(session: Mapping[str, Any]) -> bool:
+    """True when a webhook's session snapshot cannot decide a fulfillment by itself.
+
+    A snapshot is Stripe's own, signed, and a session Stripe reported `paid` stays paid (a
+    refund is a later event of its own), so a paid snapshot with the amount, currency, our
+    purchase reference and its PaymentIntent (which refunds and disputes are matched by)
+    decides. Anything else (not paid yet in the snapshot of `async_payment_succeeded`, a
+    field missing) is asked of Stripe, as the success page always does.
+    """
+    metadata = session.get("metadata")
+    return not (
+        session.get("payment_status") == "paid"
+        and _is_amount(session.get("amount_total"))
+        and isinstance(session.get("currency"), str)
+        and isinstance(metadata, dict)
+        and metadata.get("purchase_id") is not None
+        and _payment_intent_id(session) is not None
+    )
+
+
+def credit_paid_session(
+    session: Mapping[str, Any], claim: EventClaim | None = None
+) -> FulfillmentOutcome:
+    """Credit the purchase `session` pays for, if it is paid and matches it (at most once).
+
+    With a `claim`, the event id is claimed first in the same transaction and recorded with
+    the outcome; `DUPLICATE` when another delivery of the event has it. `PurchaseMismatch`
+    rolls everything back, the claim included (the caller records the problem).
+    """
+    settled: FulfillmentOutcome | None = None
     purchase_id = _purchase_id(session)
-    if purchase_id is None:
-        logger.warning("Checkout Session %s names no purchase of ours", session_id)
-        return FulfillmentOutcome.UNKNOWN_PURCHASE
+    if session.get("payment_status") != "paid":
+        settled = FulfillmentOutcome.NOT_PAID
+    elif purchase_id is None:
+        logger.warning("Checkout Session %s names no purchase of ours", session.get("id"))
+        settled = FulfillmentOutcome.UNKNOWN_PURCHASE
+    if settled is not None and claim is None:
+        return settled
     with unit_of_work() as db:
-        purchase = _locked_purchase(db, purchase_id)
-        if purchase is None:
-            return FulfillmentOutcome.UNKNOWN_PURCHASE
-        _check_matches(purchase, session)
-        if purchase.status == "fulfilled":
-            return FulfillmentOutcome.ALREADY_FULFILLED
-        return _credit(db, purchase, session)
+        expected = FulfillmentOutcome.FULFILLED
+        if claim is not None and not stripe_events.claim(
+            db, claim.event_id, claim.event_type, settled or expected
+        ):
+            return FulfillmentOutcome.DUPLICATE
+        if settled is not None:
+            return settled
+        assert purchase_id is not None
+        outcome = _credit_locked(db, purchase_id, session)
+        if claim is not None and outcome is not expected:
+            stripe_events.set_outcome(db, claim.event_id, outcome.value)
+        return outcome
 
 
-def _credit(db: Session, purchase: Purchase, session: dict[str, Any]) -> FulfillmentOutcome:
+def _credit_locked(db: Session, purchase_id: int, session: Mapping[str, Any]) -> FulfillmentOutcome:
+    purchase = _locked_purchase(db, purchase_id)
+    if purchase is None:
+        return FulfillmentOutcome.UNKNOWN_PURCHASE
+    _check_matches(purchase, session)
+    if purchase.status == "fulfilled":
+        return FulfillmentOutcome.ALREADY_FULFILLED
+    return _credit(db, purchase, session)
+
+
+def _credit(
+    db: Session, purchase: LockedPurchase, session: Mapping[str, Any]
+) -> FulfillmentOutcome:
     result = grant(
         WalletOwner(OwnerKind(purchase.owner_kind), purchase.owner_id),
         Units(purchase.credits),
@@ -79,25 +178,32 @@ def _credit(db: Session, purchase: Purchase, session: dict[str, Any]) -> Fulfill
         idempotency_key=f"stripe-checkout:{session['id']}",
         session=db,
     )
-    purchase.status = "fulfilled"
-    purchase.ledger_entry_id = result.transaction_id
-    purchase.stripe_payment_intent_id = _payment_intent_id(session)
-    purchase.fulfilled_at = purchase.updated_at = utcnow()
-    db.add(purchase)
+    now = utcnow()
+    db.execute(
+        update(purchases)
+        .where(purchases.c.id == purchase.id)
+        .values(
+            status="fulfilled",
+            ledger_entry_id=result.transaction_id,
+            stripe_payment_intent_id=_payment_intent_id(session),
+            fulfilled_at=now,
+            updated_at=now,
+        )
+    )
     if result.replayed:
         return FulfillmentOutcome.ALREADY_FULFILLED
     logger.info("Purchase %s fulfilled: %s credits", purchase.id, result.amount)
     return FulfillmentOutcome.FULFILLED
 
 
-def purchase_description(purchase: Purchase) -> str:
+def purchase_description(purchase: LockedPurchase) -> str:
     """The ledger entry's text: `Purchase: pro package` or `Purchase: 2,500 credits`."""
     if purchase.package_id is None:
         return f"Purchase: {format_credits(purchase.credits - purchase.bonus_credits)} credits"
     return f"Purchase: {purchase.package_id} package"
 
 
-def purchase_lots(purchase: Purchase) -> tuple[NewLot, ...]:
+def purchase_lots(purchase: LockedPurchase) -> tuple[NewLot, ...]:
     """The paid credits as a `purchase` lot carrying the price (never expiring), and the bonus
     as its own `bonus` lot, expiring when the package said so (DESIGN §3b)."""
     paid = purchase.credits - purchase.bonus_credits
@@ -129,7 +235,7 @@ def purchase_lots(purchase: Purchase) -> tuple[NewLot, ...]:
     return tuple(lots)
 
 
-def _check_matches(purchase: Purchase, session: dict[str, Any]) -> None:
+def _check_matches(purchase: LockedPurchase, session: Mapping[str, Any]) -> None:
     expected = (purchase.stripe_session_id, purchase.price_minor, purchase.currency)
     currency = str(session.get("currency") or "").lower()
     reported = (session.get("id"), session.get("amount_total"), currency)
@@ -146,13 +252,17 @@ def _check_matches(purchase: Purchase, session: dict[str, Any]) -> None:
         )
 
 
-def _locked_purchase(db: Session, purchase_id: int) -> Purchase | None:
+_LOCKED_COLUMNS = [purchases.c[field.name] for field in fields(LockedPurchase)]
+
+
+def _locked_purchase(db: Session, purchase_id: int) -> LockedPurchase | None:
     """The purchase row, locked until commit so concurrent fulfillments queue behind us."""
-    query = select(Purchase).where(col(Purchase.id) == purchase_id).with_for_update()
-    return db.exec(query).first()
+    query = select(*_LOCKED_COLUMNS).where(purchases.c.id == purchase_id).with_for_update()
+    row = db.execute(query).first()
+    return LockedPurchase(*row) if row is not None else None
 
 
-def _purchase_id(session: dict[str, Any]) -> int | None:
+def _purchase_id(session: Mapping[str, Any]) -> int | None:
     """Our purchase id, when the session's metadata and client reference agree on one."""
     metadata = session.get("metadata") or {}
     reference = session.get("client_reference_id")
@@ -163,8 +273,12 @@ def _purchase_id(session: dict[str, Any]) -> int | None:
     return purchase_id if purchase_id < 2**31 else None
 
 
-def _payment_intent_id(session: dict[str, Any]) -> str | None:
+def _payment_intent_id(session: Mapping[str, Any]) -> str | None:
     intent = session.get("payment_intent")
     if isinstance(intent, dict):  # expanded
         intent = intent.get("id")
     return intent if isinstance(intent, str) else None
+
+
+def _is_amount(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

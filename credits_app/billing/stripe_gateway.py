@@ -12,13 +12,15 @@
 
 import logging
 import secrets
+from weakref import WeakKeyDictionary
 
 import stripe
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from stripe._base_address import BaseAddresses
 
 from credits_app.credits.errors import CreditsError
-from credits_app.db import unit_of_work
+from credits_app.db import get_engine, unit_of_work
 from credits_app.models import AppSecret
 from credits_app.settings import get_settings
 
@@ -26,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 SIMULATOR_API_KEY = "sk_test_local_simulator"
 SIMULATOR_SECRET_NAME = "stripe_simulator_webhook_secret"
+_simulator_secrets: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()  # per database
 
 
 class StripeNotConfigured(CreditsError):
@@ -97,7 +100,18 @@ def webhook_secret() -> str:
 
 
 def simulator_webhook_secret() -> str:
-    """This database's simulator signing secret, made on first use (the first writer wins)."""
+    """This database's simulator signing secret, made on first use (the first writer wins).
+
+    Kept per engine once read: the row never changes after it is made, and every webhook
+    delivery checks against it (a query per delivery was a third of a redelivery's cost)."""
+    engine = get_engine()
+    secret = _simulator_secrets.get(engine)
+    if secret is None:
+        secret = _simulator_secrets[engine] = _load_or_make_simulator_secret()
+    return secret
+
+
+def _load_or_make_simulator_secret() -> str:
     with unit_of_work() as db:
         row = db.get(AppSecret, SIMULATOR_SECRET_NAME)
         if row is not None:

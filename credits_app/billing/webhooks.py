@@ -2,7 +2,11 @@
 
 Stripe delivers at least once and in any order. Every handler is idempotent on its own
 (fulfillment is exactly-once, refunds are cumulative, status changes only move forward), and
-handled event ids are recorded so a redelivery is acknowledged without work.
+handled event ids are recorded (`stripe_events.py`) so a redelivery is acknowledged with one
+read. A fulfillment claims its event id inside the transaction that credits, so copies that
+arrive together wait for the first and are then duplicates; it credits from the session its
+signed event carries and calls Stripe only when that snapshot cannot decide
+(`fulfillment.needs_retrieval`, argued in bench/README.md, "Webhook benchmark").
 
 The body is checked before anything is done with it: a signed delivery that is not a
 well-formed event of ours is a permanent problem (`webhook_problems.py`), recorded and answered
@@ -10,26 +14,28 @@ well-formed event of ours is a permanent problem (`webhook_problems.py`), record
 """
 
 import json
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import stripe
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from credits_app.billing.auto_recharge_action import ACTION_KIND, complete_action_checkout
 from credits_app.billing.auto_recharge_runner import attempt_for_intent, settle_intent
 from credits_app.billing.checkout import PaymentProviderError
 from credits_app.billing.fulfillment import (
+    EventClaim,
     FulfillmentOutcome,
     PurchaseMismatch,
-    fulfill_checkout_session,
+    credit_paid_session,
+    needs_retrieval,
+    retrieve_session,
 )
 from credits_app.billing.payment_methods import complete_card_setup
 from credits_app.billing.refunds import apply_charge_refund, close_dispute, hold_for_dispute
+from credits_app.billing.stripe_events import already_handled, record
 from credits_app.billing.stripe_gateway import stripe_client, webhook_secret
 from credits_app.billing.webhook_problems import (
     MAX_EVENT_ID_LENGTH,
@@ -40,9 +46,7 @@ from credits_app.billing.webhook_problems import (
 from credits_app.clock import utcnow
 from credits_app.credits.errors import CreditsError
 from credits_app.db import unit_of_work
-from credits_app.models import Purchase, StripeEvent
-
-logger = logging.getLogger(__name__)
+from credits_app.models import Purchase
 
 TOLERANCE_SECONDS = 300
 MAX_STRIPE_AMOUNT = 10**12  # far above any real charge, far below BIGINT
@@ -63,25 +67,33 @@ class StripeEventBody:
     object: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """An outcome whose event id the handler recorded itself, in the transaction that did
+    the work (a fulfillment's claim)."""
+
+    outcome: str
+
+
+Handler = Callable[[StripeEventBody], str | Recorded]
+
+
 def handle_stripe_webhook(payload: bytes, signature_header: str | None) -> str:
     """Verify and handle one delivery; returns what happened (for logs and the response)."""
     verify_signature(payload, signature_header)
     try:
         event = parse_event(payload)
-        if _already_handled(event.id):
+        if already_handled(event.id):
             return "duplicate"
-        outcome = _dispatch(event)
+        result = _dispatch(event)
     except WebhookProblem as problem:
-        if problem.event_id is not None and _already_handled(problem.event_id):
+        if problem.event_id is not None and already_handled(problem.event_id):
             return "duplicate"
         return record_problem(payload, problem)
-    _remember(event, outcome)
-    return outcome
-
-
-def _already_handled(event_id: str) -> bool:
-    with unit_of_work() as db:
-        return db.get(StripeEvent, event_id) is not None
+    if isinstance(result, Recorded):
+        return result.outcome
+    record(event.id, event.type, result)
+    return result
 
 
 def verify_signature(payload: bytes, signature_header: str | None) -> None:
@@ -140,12 +152,12 @@ def _refuse_future_timestamp(header: str) -> None:
         raise InvalidWebhook("The signature timestamp is in the future.")
 
 
-def _dispatch(event: StripeEventBody) -> str:
+def _dispatch(event: StripeEventBody) -> str | Recorded:
     handler = HANDLERS.get(event.type)
     if handler is None:
         return "ignored"
     try:
-        return handler(event.object)
+        return handler(event)
     except WebhookProblem as problem:
         problem.event_id, problem.event_type = event.id, event.type
         raise
@@ -184,7 +196,8 @@ def _amount(obj: dict[str, Any], key: str) -> int:
     return value
 
 
-def _checkout_completed(session: dict[str, Any]) -> str:
+def _checkout_completed(event: StripeEventBody) -> str | Recorded:
+    session = event.object
     session_id = _text(session, "id")
     if session.get("mode") == "setup":  # a card saved for auto-recharge
         return complete_card_setup(session_id)
@@ -192,18 +205,28 @@ def _checkout_completed(session: dict[str, Any]) -> str:
         return complete_action_checkout(session_id)  # an auto-recharge finished in Checkout
     if session.get("payment_status") != "paid":
         return "awaiting_payment"  # async methods: wait for async_payment_succeeded
-    return fulfill_checkout_session(session_id).value
+    return _fulfill(event)
 
 
-def _async_payment_succeeded(session: dict[str, Any]) -> str:
-    return fulfill_checkout_session(_text(session, "id")).value
+def _fulfill(event: StripeEventBody) -> Recorded:
+    """Credit from the signed snapshot; Stripe is asked first only when it cannot decide
+    (never inside the transaction: no lock is held across an HTTPS call)."""
+    session = event.object
+    if needs_retrieval(session):
+        session = retrieve_session(_text(session, "id"))
+    return Recorded(credit_paid_session(session, EventClaim(event.id, event.type)).value)
 
 
-def _mark(status: str) -> Callable[[dict[str, Any]], str]:
+def _on_object(handle: Callable[[dict[str, Any]], str]) -> Handler:
+    """A handler that needs only the event's object."""
+    return lambda event: handle(event.object)
+
+
+def _mark(status: str) -> Handler:
     """Failed/expired sessions: the pending purchase records it; a fulfilled one never moves."""
 
-    def handle(session: dict[str, Any]) -> str:
-        return mark_pending_purchase(_text(session, "id"), status)
+    def handle(event: StripeEventBody) -> str:
+        return mark_pending_purchase(_text(event.object, "id"), status)
 
     return handle
 
@@ -256,23 +279,15 @@ def _payment_intent_event(intent: dict[str, Any]) -> str:
     return settle_intent(current)
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "payment_intent.succeeded": _payment_intent_event,
-    "payment_intent.payment_failed": _payment_intent_event,
-    "payment_intent.requires_action": _payment_intent_event,
+HANDLERS: dict[str, Handler] = {
+    "payment_intent.succeeded": _on_object(_payment_intent_event),
+    "payment_intent.payment_failed": _on_object(_payment_intent_event),
+    "payment_intent.requires_action": _on_object(_payment_intent_event),
     "checkout.session.completed": _checkout_completed,
-    "checkout.session.async_payment_succeeded": _async_payment_succeeded,
+    "checkout.session.async_payment_succeeded": _fulfill,
     "checkout.session.async_payment_failed": _mark("failed"),
     "checkout.session.expired": _mark("expired"),
-    "charge.refunded": _charge_refunded,
-    "charge.dispute.created": _dispute_created,
-    "charge.dispute.closed": _dispute_closed,
+    "charge.refunded": _on_object(_charge_refunded),
+    "charge.dispute.created": _on_object(_dispute_created),
+    "charge.dispute.closed": _on_object(_dispute_closed),
 }
-
-
-def _remember(event: StripeEventBody, outcome: str) -> None:
-    try:
-        with unit_of_work() as db:
-            db.add(StripeEvent(id=event.id, type=event.type, outcome=outcome[:100]))
-    except IntegrityError:
-        logger.info("Stripe event %s was handled concurrently", event.id)

@@ -159,8 +159,8 @@ def test_paid_completion_credits_once_and_redeliveries_are_acknowledged(
     purchase = purchase_for(session_id)
     assert purchase.status == "fulfilled" and purchase.fulfilled_at is not None
     assert purchase.ledger_entry_id is not None
-    retrievals = fake_stripe.requests_to("GET", f"/v1/checkout/sessions/{session_id}")
-    assert len(retrievals) == 2  # the app trusts what it retrieves, not the event body
+    # Stripe's signed snapshot of a paid session decides: no retrieval per delivery.
+    assert fake_stripe.requests_to("GET", f"/v1/checkout/sessions/{session_id}") == []
 
 
 def test_an_unpaid_completion_waits_for_async_payment_succeeded(
@@ -179,17 +179,25 @@ def test_an_unpaid_completion_waits_for_async_payment_succeeded(
     assert purchase_entries(WalletOwner.user(buyer.id)) == 1
 
 
-def test_a_completed_event_claiming_paid_is_checked_with_stripe(
-    stripe_api_client: ApiClient, buyer: ApiUser
+def test_a_snapshot_that_cannot_decide_is_checked_with_stripe(
+    stripe_api_client: ApiClient, fake_stripe: FakeStripeServer, buyer: ApiUser
 ) -> None:
-    """The event body says paid, Stripe says unpaid (e.g. a replayed or crafted body): the app
-    believes Stripe."""
+    """A paid snapshot without the PaymentIntent (refunds are matched by it) is not enough:
+    the app asks Stripe, and believes Stripe, which says unpaid."""
     api = stripe_api_client
     session_id = open_checkout(api, buyer)
     unpaid = complete(session_id, paid=False)
+    snapshot = unpaid | {"payment_status": "paid", "payment_intent": None}
 
-    assert outcome(api, signed(COMPLETED, unpaid | {"payment_status": "paid"})) == "not_paid"
+    assert outcome(api, signed(COMPLETED, snapshot)) == "not_paid"
     assert api.balance(buyer) == 0
+    assert len(fake_stripe.requests_to("GET", f"/v1/checkout/sessions/{session_id}")) == 1
+
+    paid = complete(session_id)  # Stripe has it paid now: the next such snapshot credits
+    later = signed("checkout.session.async_payment_succeeded", paid | {"payment_intent": None})
+    assert outcome(api, later) == "fulfilled"
+    assert purchase_for(session_id).stripe_payment_intent_id == paid["payment_intent"]
+    assert api.balance(buyer) == STARTER_CREDITS
 
 
 @pytest.mark.parametrize(
@@ -225,15 +233,11 @@ def test_an_unknown_event_type_is_acknowledged_and_changes_nothing(
 
 
 def test_amount_mismatch_is_rejected_not_credited_and_logged(
-    stripe_api_client: ApiClient,
-    fake_stripe: FakeStripeServer,
-    stripe_api: RunningApp,
-    buyer: ApiUser,
+    stripe_api_client: ApiClient, stripe_api: RunningApp, buyer: ApiUser
 ) -> None:
     api = stripe_api_client
     session_id = open_checkout(api, buyer)
-    event = complete(session_id)
-    fake_stripe.override_session(session_id, amount_total=1)  # Stripe charged 1 cent
+    event = complete(session_id) | {"amount_total": 1}  # Stripe charged 1 cent
 
     delivery = signed(COMPLETED, event)
     assert outcome(api, delivery) == "rejected: purchase_mismatch"
@@ -255,10 +259,11 @@ def test_amount_mismatch_is_logged_at_error_level(
     buyer: ApiUser,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """The same rejection handled in this process, where the log record's level is visible."""
+    """The same rejection handled in this process, where the log record's level is visible;
+    here Stripe reports the other currency when asked (a snapshot that cannot decide)."""
     session_id = open_checkout(stripe_api_client, buyer)
     fake_stripe.override_session(session_id, currency="eur")
-    delivery = signed(COMPLETED, complete(session_id))
+    delivery = signed(COMPLETED, complete(session_id) | {"payment_intent": None})
 
     with caplog.at_level(logging.INFO, logger="credits_app.billing"):
         assert handle_stripe_webhook(delivery.payload, delivery.signature) == (
@@ -280,13 +285,16 @@ def test_a_session_pointing_at_another_purchase_is_rejected(
     victims_session = open_checkout(api, victim)
     victims_purchase = str(purchase_for(victims_session).id)
     session_id = open_checkout(api, buyer)
-    fake_stripe.override_session(
-        session_id,
-        client_reference_id=victims_purchase,
-        metadata={"purchase_id": victims_purchase},
-    )
+    pointing = {
+        "client_reference_id": victims_purchase,
+        "metadata": {"purchase_id": victims_purchase},
+    }
+    fake_stripe.override_session(session_id, **pointing)
 
-    assert outcome(api, signed(COMPLETED, complete(session_id))) == "rejected: purchase_mismatch"
+    snapshot = complete(session_id) | pointing
+    assert outcome(api, signed(COMPLETED, snapshot)) == "rejected: purchase_mismatch"
+    retrieved = complete(session_id) | {"payment_intent": None}  # Stripe says the same
+    assert outcome(api, signed(COMPLETED, retrieved)) == "rejected: purchase_mismatch"
     assert purchase_for(victims_session).status == "pending"
     assert ledger_totals(WalletOwner.user(victim.id)).entry_count == 0
     assert ledger_totals(WalletOwner.user(buyer.id)).entry_count == 0
@@ -297,7 +305,8 @@ def test_stripe_unreachable_during_a_webhook_answers_502_so_stripe_retries(
 ) -> None:
     api = stripe_api_client
     session_id = open_checkout(api, buyer)
-    event = signed(COMPLETED, complete(session_id))
+    # A snapshot without its PaymentIntent: the one kind of completion that asks Stripe.
+    event = signed(COMPLETED, complete(session_id) | {"payment_intent": None})
     fake_stripe.fail_next(3)
 
     assert_error(event.post(api.http), 502, "payment_provider_error")
