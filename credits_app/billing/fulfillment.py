@@ -23,7 +23,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, true, update
 from sqlmodel import Session
 
 from credits_app.billing import stripe_events
@@ -133,23 +133,44 @@ def credit_paid_session(
         settled = FulfillmentOutcome.UNKNOWN_PURCHASE
     if settled is not None and claim is None:
         return settled
+    expected = settled or FulfillmentOutcome.FULFILLED
     with unit_of_work() as db:
-        expected = FulfillmentOutcome.FULFILLED
-        if claim is not None and not stripe_events.claim(
-            db, claim.event_id, claim.event_type, settled or expected
-        ):
+        if claim is None:
+            assert purchase_id is not None
+            return _credit_locked(db, _locked_purchase(db, purchase_id), session)
+        claimed, purchase = _claim_and_lock(db, claim, expected, purchase_id)
+        if not claimed:
             return FulfillmentOutcome.DUPLICATE
-        if settled is not None:
-            return settled
-        assert purchase_id is not None
-        outcome = _credit_locked(db, purchase_id, session)
-        if claim is not None and outcome is not expected:
+        outcome = settled or _credit_locked(db, purchase, session)
+        if outcome is not expected:
             stripe_events.set_outcome(db, claim.event_id, outcome.value)
         return outcome
 
 
-def _credit_locked(db: Session, purchase_id: int, session: Mapping[str, Any]) -> FulfillmentOutcome:
-    purchase = _locked_purchase(db, purchase_id)
+def _claim_and_lock(
+    db: Session, claim: EventClaim, outcome: FulfillmentOutcome, purchase_id: int | None
+) -> tuple[bool, LockedPurchase | None]:
+    """Claim the event id, then lock the purchase (when there is one to lock), in this order.
+
+    On Postgres it is one statement (`_CLAIM_AND_LOCK`: the lock is taken only after, and
+    only if, the claim succeeded); SQLite, with its single writer, runs the two in turn.
+    The order matters: every path takes an event claim before a purchase lock, never the
+    other way round, so two deliveries can never wait on each other in a cycle.
+    """
+    params = stripe_events.claim_params(claim.event_id, claim.event_type, outcome.value)
+    if purchase_id is not None and db.get_bind().dialect.name == "postgresql":
+        row = db.execute(_CLAIM_AND_LOCK, params | {"purchase_id": purchase_id}).first()
+        if row is None:
+            return False, None
+        return True, LockedPurchase(*row[1:]) if row[1] is not None else None
+    if not stripe_events.claim(db, claim.event_id, claim.event_type, outcome.value):
+        return False, None
+    return True, _locked_purchase(db, purchase_id) if purchase_id is not None else None
+
+
+def _credit_locked(
+    db: Session, purchase: LockedPurchase | None, session: Mapping[str, Any]
+) -> FulfillmentOutcome:
     if purchase is None:
         return FulfillmentOutcome.UNKNOWN_PURCHASE
     _check_matches(purchase, session)
@@ -178,17 +199,14 @@ def _credit(
         idempotency_key=f"stripe-checkout:{session['id']}",
         session=db,
     )
-    now = utcnow()
     db.execute(
-        update(purchases)
-        .where(purchases.c.id == purchase.id)
-        .values(
-            status="fulfilled",
-            ledger_entry_id=result.transaction_id,
-            stripe_payment_intent_id=_payment_intent_id(session),
-            fulfilled_at=now,
-            updated_at=now,
-        )
+        _MARK_FULFILLED,
+        {
+            "purchase_id": purchase.id,
+            "ledger_entry_id": result.transaction_id,
+            "payment_intent_id": _payment_intent_id(session),
+            "now": utcnow(),
+        },
     )
     if result.replayed:
         return FulfillmentOutcome.ALREADY_FULFILLED
@@ -252,13 +270,37 @@ def _check_matches(purchase: LockedPurchase, session: Mapping[str, Any]) -> None
         )
 
 
+# Built once (a statement object caches its compiled form): every fulfillment runs them.
 _LOCKED_COLUMNS = [purchases.c[field.name] for field in fields(LockedPurchase)]
+_LOCK_PURCHASE = (
+    select(*_LOCKED_COLUMNS).where(purchases.c.id == bindparam("purchase_id")).with_for_update()
+)
+# The claim as a CTE, and the purchase lock in a LATERAL subquery that depends on the claim's
+# row: the lock is taken after the insert, only when it claimed (no row: a duplicate).
+_CLAIMED = stripe_events.claim_statement("postgresql").cte("claimed")
+_LOCKED = (
+    select(*_LOCKED_COLUMNS)
+    .where(purchases.c.id == bindparam("purchase_id"), _CLAIMED.c.id.is_not(None))
+    .with_for_update()
+    .lateral("locked")
+)
+_CLAIM_AND_LOCK = select(_CLAIMED.c.id, *_LOCKED.c).select_from(_CLAIMED.outerjoin(_LOCKED, true()))
+_MARK_FULFILLED = (
+    update(purchases)
+    .where(purchases.c.id == bindparam("purchase_id"))
+    .values(
+        status="fulfilled",
+        ledger_entry_id=bindparam("ledger_entry_id"),
+        stripe_payment_intent_id=bindparam("payment_intent_id"),
+        fulfilled_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+)
 
 
 def _locked_purchase(db: Session, purchase_id: int) -> LockedPurchase | None:
     """The purchase row, locked until commit so concurrent fulfillments queue behind us."""
-    query = select(*_LOCKED_COLUMNS).where(purchases.c.id == purchase_id).with_for_update()
-    row = db.execute(query).first()
+    row = db.execute(_LOCK_PURCHASE, {"purchase_id": purchase_id}).first()
     return LockedPurchase(*row) if row is not None else None
 
 
