@@ -138,7 +138,8 @@ def credit_paid_session(
         if claim is None:
             assert purchase_id is not None
             return _credit_locked(db, _locked_purchase(db, purchase_id), session)
-        claimed, purchase = _claim_and_lock(db, claim, expected, purchase_id)
+        to_lock = None if settled else purchase_id
+        claimed, purchase = _claim_and_lock(db, claim, expected, to_lock)
         if not claimed:
             return FulfillmentOutcome.DUPLICATE
         outcome = settled or _credit_locked(db, purchase, session)
