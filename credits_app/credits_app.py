@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 import reflex as rx
 
 from credits_app import cluster_sessions, styles
-from credits_app.api import api
+from credits_app.api import create_api
 from credits_app.billing.stripe_gateway import warn_if_simulator_enabled
 from credits_app.components.connection_banner import connection_banner
 from credits_app.db import get_engine
@@ -29,7 +29,7 @@ configure_logging(get_settings())
 cluster_sessions.install()
 
 app = rx.App(
-    api_transformer=api,
+    api_transformer=create_api(),
     style=styles.BASE_STYLE,
     stylesheets=styles.STYLESHEETS,
     toaster=rx.toast.provider(position=styles.TOAST_POSITION),

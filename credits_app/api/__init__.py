@@ -58,6 +58,3 @@ def create_api(
     install_error_handlers(api)
     api.add_middleware(RequestObservation)
     return api
-
-
-api = create_api()
