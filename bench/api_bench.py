@@ -33,7 +33,6 @@ end it checks the ledger: no purchase credited twice, every balance equal to its
 """
 
 import argparse
-import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -41,7 +40,6 @@ import queue
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -871,51 +869,10 @@ def running_embedded(
 
     env = app_environment(scratch, APP_BASE_URL=f"http://localhost:{port}", **extra)
     shared, processes = embedded.plan(env, logs, port)
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        for process in processes:
-            with (logs / f"{process.name}.log").open("ab") as log:
-                started.append(
-                    subprocess.Popen(
-                        process.command,
-                        cwd=PROJECT_ROOT,
-                        env=process.environment(shared),
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
-                )
-        _wait_ready(f"http://127.0.0.1:{port}", started, logs)
+    with embedded.running(shared, processes, logs, port, timeout_seconds=300) as started:
         for process in processes[:2]:
             print(f"serving: {_first_line(logs / f'{process.name}.log', 'serving')}", flush=True)
-        yield [p.pid for p in started]
-    finally:
-        for child in started:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(child.pid, signal.SIGTERM)
-            child.wait(timeout=60)
-
-
-def _wait_ready(base: str, started: Sequence["subprocess.Popen[bytes]"], logs: Path) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in started):
-            break
-        try:
-            if all(
-                httpx.get(base + path, timeout=2).status_code == 200
-                for path in ("/ping", "/api/health/ready")
-            ):
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    tails = (
-        f"--- {log.name}\n{log.read_text(errors='replace')[-2000:]}" for log in logs.glob("*.log")
-    )
-    raise SystemExit("the embedded topology did not start:\n" + "\n".join(tails))
+        yield [child.pid for child in started.values()]
 
 
 def _first_line(log: Path, word: str) -> str:

@@ -15,11 +15,17 @@ HAProxy (`make haproxy` installs it) this falls back to one process: `reflex run
 """
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -27,6 +33,7 @@ from string import Template
 from deploy import cluster
 
 PAGES_SHARE = 4  # the page process gets 1/4 of DB_MAX_CONNECTIONS, the API workers the rest
+READY_PATHS = ("/ping", "/api/health/ready")  # the page process and the API process answer
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,60 @@ def render_haproxy_config(port: int, pages_port: int, api_port: int) -> str:
     """deploy/haproxy-embedded.cfg.in with the public and the two internal addresses."""
     template = Template((cluster.DEPLOY_DIR / "haproxy-embedded.cfg.in").read_text())
     return template.substitute(listen=f"0.0.0.0:{port}", pages_port=pages_port, api_port=api_port)
+
+
+@contextlib.contextmanager
+def running(
+    shared: Mapping[str, str],
+    processes: Sequence[Process],
+    log_dir: Path,
+    port: int,
+    timeout_seconds: float,
+) -> Iterator[dict[str, "subprocess.Popen[bytes]"]]:
+    """Start `plan`'s processes without honcho (tests and benches watch them: CPU, logs),
+    each in its own session so its workers stop with it; wait until both processes answer
+    through HAProxy on `port`, and stop them all at the end. Logs: `log_dir/<name>.log`."""
+    started: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for process in processes:
+            with (log_dir / f"{process.name}.log").open("ab") as log:
+                started[process.name] = subprocess.Popen(
+                    process.command,
+                    cwd=cluster.PROJECT_ROOT,
+                    env=process.environment(shared),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+        _wait_until_serving(cluster.public_url(port), started, log_dir, timeout_seconds)
+        yield started
+    finally:
+        for child in started.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGTERM)
+            child.wait(timeout=60)
+
+
+def _wait_until_serving(
+    url: str, started: Mapping[str, "subprocess.Popen[bytes]"], log_dir: Path, seconds: float
+) -> None:
+    deadline = time.monotonic() + seconds
+    while not all(_answers(url + path) for path in READY_PATHS):
+        if time.monotonic() > deadline or any(p.poll() is not None for p in started.values()):
+            tails = (
+                f"--- {name}\n{(log_dir / f'{name}.log').read_text(errors='replace')[-3000:]}"
+                for name in started
+            )
+            raise RuntimeError("the embedded default did not start:\n" + "\n".join(tails))
+        time.sleep(0.5)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 def haproxy_installed() -> bool:

@@ -7,12 +7,9 @@ The frontend is built for this module's port (after the cluster tests, which use
 build), so this module takes a minute or two of setup.
 """
 
-import contextlib
 import os
-import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,24 +64,6 @@ def _free(port: int) -> bool:
         return True
 
 
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-def wait_until_serving(running: Embedded) -> None:
-    """Pages and API answer through HAProxy, or fail with every process's log."""
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while not all(_ready(running.url + path) for path in ("/ping", "/api/health/ready")):
-        exited = any(process.poll() is not None for process in running.processes.values())
-        if exited or time.monotonic() > deadline:
-            logs = (f"--- {name}\n{running.log(name)[-3000:]}" for name in running.logs)
-            pytest.fail("the embedded default did not start:\n" + "\n".join(logs))
-        time.sleep(0.5)
-
-
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
     run_dir = tmp_path_factory.mktemp("embedded")
@@ -100,30 +79,16 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded]:
     deploy.build_frontend(port, env)
     prepare_database(database_url, "migrate")
     shared, processes = launcher.plan(env, run_dir, port)
-    running = Embedded(deploy.public_url(port), {}, {}, {})
-    try:
-        for process in processes:
-            running.logs[process.name] = run_dir / f"{process.name}.log"
-            running.envs[process.name] = process.environment(shared)
-            with running.logs[process.name].open("ab") as log:
-                running.processes[process.name] = subprocess.Popen(
-                    process.command,
-                    cwd=deploy.PROJECT_ROOT,
-                    env=running.envs[process.name],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-        wait_until_serving(running)
+    with launcher.running(shared, processes, run_dir, port, START_TIMEOUT_SECONDS) as started:
         engine = make_engine(database_url)
         use_engine(engine)
-        yield running
+        yield Embedded(
+            deploy.public_url(port),
+            started,
+            {p.name: run_dir / f"{p.name}.log" for p in processes},
+            {p.name: p.environment(shared) for p in processes},
+        )
         engine.dispose()
-    finally:
-        for process in running.processes.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=60)
 
 
 @pytest.fixture
