@@ -1,8 +1,9 @@
 """The bell: the signed-in user's unread count and latest notifications, kept fresh.
 
-Read on mount; then pushed by the server the moment the user's inbox changes anywhere
-(`state/bell_push.py`: a committed notification, in any process or instance, re-reads this
-state for each open tab and Reflex sends the new count). As fallbacks it re-reads whenever
+Read by every private page's on_load (after the session is known); then pushed by the
+server the moment the user's inbox changes anywhere (`state/bell_push.py`: a committed
+notification, in any process or instance, re-reads this state for each open tab and Reflex
+sends the new count). As fallbacks it re-reads whenever
 the balance on screen moved (`WalletOverviewState` triggers `refresh`) and on a slow poll
 (`NOTIFICATIONS_POLL_SECONDS`), for a tab that missed a push (Redis away, a reconnect).
 """

@@ -4,8 +4,9 @@ Two shells:
 - `dashboard` (the default, for private pages): top bar with the header balance, sidebar with
   the org switcher and navigation, the 2Bot AI assistant (bottom-right) and the buy-credits
   dialog both of them can open. Its on_load checks the session (redirecting to login and
-  back), resolves the wallet context and reads the balance before the page's own events, so
-  every private page starts from the same facts.
+  back), resolves the wallet context, reads the balance and the bell before the page's own
+  events, so every private page starts from the same facts. Shell data loads here, not on
+  mount: a component's on_mount can reach the server before the session is resolved.
 - `public` (login, register, the index redirect): the page's content alone.
 """
 
@@ -21,6 +22,7 @@ from credits_app.components.orgs.create_org_dialog import create_org_dialog
 from credits_app.state.assistant_state import AssistantState
 from credits_app.state.auth_state import AuthState
 from credits_app.state.members_state import CreateOrgState
+from credits_app.state.notification_state import NotificationState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.state.wallet_overview_state import WalletOverviewState
 from credits_app.views.assistant_view import assistant_widget
@@ -37,6 +39,7 @@ DASHBOARD_ON_LOAD: list[EventType[()]] = [
     AuthState.require_session,
     WalletContextState.load,
     WalletOverviewState.refresh,
+    NotificationState.refresh,
     AssistantState.sync,
 ]
 

@@ -9,7 +9,9 @@ from credits_app.state.auto_recharge_state import AutoRechargeState as S
 
 
 def billing_cards() -> rx.Component:
-    """Payment method, then auto-recharge."""
+    """Payment method, then auto-recharge. Whoever shows them loads `AutoRechargeState`:
+    the Billing page in its on_load (after the session is known), the Settings tab on mount
+    (it opens only after the page's on_load)."""
     return rx.vstack(
         payment_method_card(S.card, on_add=S.add_card, on_remove=S.remove_card),
         auto_recharge_card(
@@ -24,5 +26,4 @@ def billing_cards() -> rx.Component:
         ),
         spacing="4",
         width="100%",
-        on_mount=S.load,
     )

@@ -10,13 +10,14 @@ import reflex as rx
 from credits_app import styles
 from credits_app.components.banner import banner
 from credits_app.components.billing.purchases_card import pending_checkouts_card, purchases_card
+from credits_app.state.auto_recharge_state import AutoRechargeState
 from credits_app.state.billing_state import BillingState
 from credits_app.state.purchase_state import PurchaseState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.views.billing_cards_view import billing_cards
 from credits_app.views.not_found import not_found_view
 
-BILLING_PAGE_ON_LOAD = [BillingState.load]
+BILLING_PAGE_ON_LOAD = [BillingState.load, AutoRechargeState.load]
 
 
 def billing_view() -> rx.Component:

@@ -8,18 +8,17 @@ from credits_app.state.notification_state import NotificationState
 
 
 def notification_center() -> rx.Component:
-    """The top bar's bell: loads on mount, then every refresh interval."""
+    """The top bar's bell: read by the page's on_load (the dashboard shell's, after the
+    session is known: an on_mount read can run first and find no user), then pushed live,
+    and re-read on open and every refresh interval."""
     return rx.fragment(
-        rx.box(
-            notification_bell(
-                NotificationState.rows,
-                NotificationState.badge,
-                NotificationState.bell_label,
-                on_open=NotificationState.refresh,
-                on_read=NotificationState.mark_read,
-                on_read_all=NotificationState.mark_all_read,
-            ),
-            on_mount=NotificationState.refresh,
+        notification_bell(
+            NotificationState.rows,
+            NotificationState.badge,
+            NotificationState.bell_label,
+            on_open=NotificationState.refresh,
+            on_read=NotificationState.mark_read,
+            on_read_all=NotificationState.mark_all_read,
         ),
         interval_timer(
             interval=NotificationState.refresh_interval_ms,

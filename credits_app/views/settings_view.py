@@ -6,6 +6,7 @@ import reflex as rx
 
 from credits_app import styles
 from credits_app.components.card import card, card_header
+from credits_app.state.auto_recharge_state import AutoRechargeState
 from credits_app.state.wallet_context_state import WalletContextState
 from credits_app.state.wallet_settings_state import WalletSettingsState as S
 from credits_app.state.webhook_endpoints_state import WebhookEndpointsState
@@ -85,7 +86,7 @@ def settings_view() -> rx.Component:
         webhooks_card(),
         spacing="4",
         width="100%",
-        on_mount=[S.load, WebhookEndpointsState.load],
+        on_mount=[S.load, AutoRechargeState.load, WebhookEndpointsState.load],
     )
 
 

@@ -149,9 +149,12 @@ class Cluster:
         deadline = time.monotonic() + seconds
         while not condition():
             if time.monotonic() > deadline:
-                logs = "\n".join(i.log_tail() for i in self.instances)
-                pytest.fail(f"timed out waiting for {what}\n{logs}")
+                pytest.fail(f"timed out waiting for {what}\n{self.log_tails()}")
             time.sleep(0.1)
+
+    def log_tails(self) -> str:
+        """The last lines of every instance's log, for a failure message."""
+        return "\n".join(f"--- app{i.number} ---\n{i.log_tail()}" for i in self.instances)
 
     def wait_serving(self, number: int) -> None:
         """The instance answers ready and HAProxy routes to it again."""

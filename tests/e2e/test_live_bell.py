@@ -50,3 +50,27 @@ def test_a_service_deduction_crossing_the_low_threshold_is_pushed_to_the_open_be
     expect(page.locator("#credits-balance")).to_have_text("100")  # personal wallet untouched
     page.locator("#notification-bell").click()
     expect(page.locator(".uc-notification").first).to_contain_text("Pushed")
+
+
+def test_a_notification_made_before_the_page_opened_is_on_the_bell_when_the_page_loads(
+    app: RunningApp, ledger_engine: Engine, api: ApiClient, context: BrowserContext, page: Page
+) -> None:
+    """The shell's on_load reads the bell after the session is known. (It used to read on
+    mount, which could reach the server first, find no user and leave the badge empty until
+    the hour-long poll; the tab was then never remembered for pushes either.)"""
+    owner = api.register("waiting")
+    org = api.create_org(owner, "Waiting")
+    fund_org(org["id"], "100")
+    settings = api.http.patch(
+        f"/api/orgs/{org['id']}/credits/settings", json={"lowThreshold": 50}, headers=owner.headers
+    )
+    assert settings.status_code == 200, settings.text
+    spent = api.service_deduct(
+        {"wallet": {"type": "org", "id": org["id"]}, "amount": "60", "category": "marketplace"},
+        idempotency_key=f"e2e-waiting-{uuid.uuid4().hex}",
+    )
+    assert spent.status_code == 200, spent.text
+
+    sign_in(context, app.base_url, owner.email)
+    page.goto(f"{app.base_url}/credits")
+    expect(page.locator("#notification-badge")).to_have_text("1", timeout=PUSH_DEADLINE_MS)
