@@ -60,12 +60,15 @@ bench-webhooks: $(VENV)/.installed-dev  ## Webhook fulfillment throughput, 5x du
 bench-jobs: $(VENV)/.installed-dev  ## Jobs/s through the worker and the outbox/alert cost on a deduction (needs a local Postgres)
 	$(PY) bench/jobs_bench.py
 
-.PHONY: bench-api wrk bench-usage
+.PHONY: bench-api bench-asgi wrk bench-usage
 bench-usage: $(VENV)/.installed-dev  ## Usage report cost on 20,000 vs 1,000 ledger entries, with and without the window index (needs a local Postgres)
 	$(PY) bench/usage_bench.py
 
 bench-api: $(VENV)/.installed-dev wrk  ## The REST API over HTTP (wrk) vs /ping, pgbench and in-process ceilings (needs a local Postgres)
 	$(PY) bench/api_bench.py
+
+bench-asgi: $(VENV)/.installed-dev  ## The API process's own CPU per request, no HTTP: deduction, webhook first and duplicate delivery (needs a local Postgres)
+	$(PY) bench/asgi_bench.py
 
 wrk:  ## Debian's wrk, the HTTP load generator of `make bench-api`
 	@command -v wrk >/dev/null 2>&1 || { \
