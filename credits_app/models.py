@@ -289,6 +289,10 @@ class Purchase(SQLModel, table=True):
         CheckConstraint("credits > 0 AND price_minor > 0", name="amounts_positive"),
         Index("ix_purchases_owner", "owner_kind", "owner_id", "created_at"),
         Index("ix_purchases_buyer", "buyer_user_id", "created_at"),  # the per-hour cap
+        # A buyer's Idempotency-Key names one purchase (billing/purchase_keys.py).
+        Index(
+            "uq_purchases_buyer_idempotency_key", "buyer_user_id", "idempotency_key", unique=True
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -322,6 +326,10 @@ class Purchase(SQLModel, table=True):
     # A custom amount's tier price at checkout (millionths of a minor unit per credit).
     unit_price_micros: int | None = Field(default=None, sa_type=BigInteger)
     receipt_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The client's Idempotency-Key, what it asked for (sha256) and the answer a replay repeats.
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    request_hash: str | None = Field(default=None, max_length=64)
+    checkout_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class StripeEvent(SQLModel, table=True):

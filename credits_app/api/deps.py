@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator
 
@@ -138,6 +138,16 @@ MemberId = Annotated[
     int,
     AsciiInteger,
     Path(alias="userId", ge=1, le=2**31 - 1, description="Member's user id"),
+]
+# Every POST that moves credits or money takes one (DESIGN §4b).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Retry-safe key: a replay returns the original result, a changed body 409.",
+    ),
 ]
 
 

@@ -49,6 +49,7 @@ STATUS_BY_CODE = {
     "payment_method_not_found": 404,
     "not_refundable": 409,
     "idempotency_conflict": 409,
+    "idempotency_key_in_use": 409,
     "already_exists": 409,
     "account_exists": 409,
     "last_owner": 409,

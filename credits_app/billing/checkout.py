@@ -12,11 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from credits_app.auth.hourly_caps import enforce_hourly_cap
 from credits_app.billing.packages import PackageInfo, get_active_package
 from credits_app.billing.pricing import Quote, quote
+from credits_app.billing.purchase_keys import (
+    IdempotencyKeyInUse,
+    PurchaseKey,
+    is_key_claim,
+    keyed_purchase,
+    purchase_key,
+)
 from credits_app.billing.stripe_gateway import stripe_client
 from credits_app.clock import utcnow
 from credits_app.credits.amounts import format_credits
@@ -106,11 +114,24 @@ def start_checkout(
     *,
     credits: object = None,
     return_path: str,
+    idempotency_key: str | None = None,
 ) -> CheckoutStarted:
-    """Create the pending purchase and its Checkout Session; `return_path` is the credits page."""
+    """Create the pending purchase and its Checkout Session; `return_path` is the credits page.
+    A replayed `idempotency_key` answers the session it opened (billing/purchase_keys.py)."""
+    key = purchase_key(idempotency_key, owner, package_id, credits)
+    if key is not None and (earlier := keyed_purchase(buyer_user_id, key)) is not None:
+        return _started(earlier)
     offer = choose_offer(package_id, credits)
     client = stripe_client()  # before any row: unconfigured payments write nothing
-    purchase_id = _create_pending_purchase(buyer_user_id, owner, offer)
+    try:
+        purchase_id = _create_pending_purchase(buyer_user_id, owner, offer, key)
+    except IntegrityError as error:
+        if key is None or not is_key_claim(error):
+            raise
+        # The same key, at the same moment: the other request's purchase is the answer.
+        if (earlier := keyed_purchase(buyer_user_id, key)) is None:
+            raise IdempotencyKeyInUse(key.key) from None
+        return _started(earlier)
     try:
         session = client.v1.checkout.sessions.create(
             params=checkout_session_params(purchase_id, offer, owner, return_path),  # type: ignore[arg-type]
@@ -118,11 +139,17 @@ def start_checkout(
         )
     except stripe.StripeError as error:
         logger.error("Checkout Session for purchase %s failed: %s", purchase_id, error)
-        _set_status(purchase_id, "failed")
+        _mark_failed(purchase_id)
         raise PaymentProviderError("The payment provider is unavailable; try again.") from None
-    _attach_session(purchase_id, session.id)
     assert session.url is not None
+    _attach_session(purchase_id, session.id, session.url)
     return CheckoutStarted(purchase_id, session.url, session.id)
+
+
+def _started(purchase: Purchase) -> CheckoutStarted:
+    """The answer a keyed purchase gave, again."""
+    assert purchase.id is not None and purchase.checkout_url and purchase.stripe_session_id
+    return CheckoutStarted(purchase.id, purchase.checkout_url, purchase.stripe_session_id)
 
 
 def checkout_idempotency_key(purchase_id: int) -> str:
@@ -173,7 +200,9 @@ def product_name(offer: Offer) -> str:
     return f"{offer.name}: {format_credits(offer.total_units)} credits"
 
 
-def _create_pending_purchase(buyer_user_id: int, owner: WalletOwner, offer: Offer) -> int:
+def _create_pending_purchase(
+    buyer_user_id: int, owner: WalletOwner, offer: Offer, key: PurchaseKey | None
+) -> int:
     with unit_of_work() as db:
         enforce_hourly_cap(  # unpaid purchases opened by this buyer, for any wallet
             db,
@@ -197,6 +226,8 @@ def _create_pending_purchase(buyer_user_id: int, owner: WalletOwner, offer: Offe
             currency=offer.currency,
             bonus_expires_in_days=offer.bonus_expires_in_days,
             unit_price_micros=offer.unit_price_micros,
+            idempotency_key=key.key if key else None,
+            request_hash=key.request_hash if key else None,
         )
         db.add(purchase)
         db.flush()
@@ -204,19 +235,23 @@ def _create_pending_purchase(buyer_user_id: int, owner: WalletOwner, offer: Offe
         return purchase.id
 
 
-def _attach_session(purchase_id: int, session_id: str) -> None:
+def _attach_session(purchase_id: int, session_id: str, checkout_url: str) -> None:
     with unit_of_work() as db:
         purchase = db.get(Purchase, purchase_id)
         assert purchase is not None
         purchase.stripe_session_id = session_id
+        purchase.checkout_url = checkout_url
         purchase.updated_at = utcnow()
         db.add(purchase)
 
 
-def _set_status(purchase_id: int, status: str) -> None:
+def _mark_failed(purchase_id: int) -> None:
+    """No session could be opened: the purchase failed, and its key is free for a retry."""
     with unit_of_work() as db:
         purchase = db.get(Purchase, purchase_id)
         if purchase is not None:
-            purchase.status = status
+            purchase.status = "failed"
+            purchase.idempotency_key = None
+            purchase.request_hash = None
             purchase.updated_at = utcnow()
             db.add(purchase)

@@ -1,10 +1,8 @@
 """POST /api/internal/credits/deduct and /grant: other platform services spend or give credits."""
 
-from typing import Annotated
+from fastapi import Depends, Response
 
-from fastapi import Depends, Header, Response
-
-from credits_app.api.deps import service_caller
+from credits_app.api.deps import IdempotencyKey, service_caller
 from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import DeductOut, GrantOut, InternalDeductIn, InternalGrantIn
@@ -13,16 +11,6 @@ from credits_app.credits.owners import WalletOwner
 from credits_app.credits.service_deductions import deduct_for_service, grant_for_service
 
 router = api_router("internal")
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        description="Retry-safe key: a replay returns the original result, a changed body 409.",
-    ),
-]
 
 
 @router.post(

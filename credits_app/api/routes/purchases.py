@@ -3,13 +3,14 @@
 The body names a package (`packageId`) or a custom whole number of `credits`, never a price:
 any price the client sends is ignored, the server prices from its catalog or its volume tiers
 (exactly as `GET /api/credits/pricing` quotes). Org purchases need an owner or admin (403
-member, 404 outsider).
+member, 404 outsider). An `Idempotency-Key` makes a retry answer the first request's Checkout
+Session (a different body with the same key: 409), as for every POST that moves money.
 """
 
 from fastapi import Response
 from pydantic import Field
 
-from credits_app.api.deps import CurrentUser, OrgManager
+from credits_app.api.deps import CurrentUser, IdempotencyKey, OrgManager
 from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import Body
@@ -37,7 +38,9 @@ class PurchaseOut(Body):
 
 
 @router.post("/credits/purchase", response_model=PurchaseOut)
-def purchase_personal_credits(body: PurchaseIn, user: CurrentUser) -> Response:
+def purchase_personal_credits(
+    body: PurchaseIn, user: CurrentUser, idempotency_key: IdempotencyKey = None
+) -> Response:
     """Open a Checkout Session for a package, paid into my personal wallet."""
     started = start_checkout(
         user.id,
@@ -45,12 +48,15 @@ def purchase_personal_credits(body: PurchaseIn, user: CurrentUser) -> Response:
         body.package_id,
         credits=body.credits,
         return_path="/credits",
+        idempotency_key=idempotency_key,
     )
     return respond(PurchaseOut.of(started))
 
 
 @router.post("/orgs/{orgId}/credits/purchase", response_model=PurchaseOut)
-def purchase_org_credits(body: PurchaseIn, access: OrgManager) -> Response:
+def purchase_org_credits(
+    body: PurchaseIn, access: OrgManager, idempotency_key: IdempotencyKey = None
+) -> Response:
     """Open a Checkout Session for a package, paid into the organization wallet."""
     org = get_org(access.user.id, access.org_id)
     started = start_checkout(
@@ -59,5 +65,6 @@ def purchase_org_credits(body: PurchaseIn, access: OrgManager) -> Response:
         body.package_id,
         credits=body.credits,
         return_path=f"/organizations/{org.slug}/credits",
+        idempotency_key=idempotency_key,
     )
     return respond(PurchaseOut.of(started))

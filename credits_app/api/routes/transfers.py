@@ -3,9 +3,15 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Response
+from fastapi import Depends, Path, Response
 
-from credits_app.api.deps import AsciiInteger, CurrentUser, OrgManager, service_caller
+from credits_app.api.deps import (
+    AsciiInteger,
+    CurrentUser,
+    IdempotencyKey,
+    OrgManager,
+    service_caller,
+)
 from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
 from credits_app.api.transfer_schemas import (
@@ -21,15 +27,6 @@ from credits_app.credits.owners import WalletOwner
 
 router = api_router("transfers")
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        description="Retry-safe key: a replay returns the original result, a changed body 409.",
-    ),
-]
 EntryId = Annotated[
     int,
     AsciiInteger,
