@@ -232,6 +232,15 @@ def read_only(session: Session | None = None) -> Iterator[Session]:
         yield new_session
 
 
+def violates(error: sa_exc.IntegrityError, constraint: str, *, sqlite_columns: str) -> bool:
+    """Whether an IntegrityError is a violation of `constraint`: Postgres names it; SQLite only
+    names the columns (`table.column`) in its message."""
+    named = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    if named is not None:
+        return bool(named == constraint)
+    return sqlite_columns in str(error.orig)
+
+
 @contextmanager
 def unit_of_work(session: Session | None = None) -> Iterator[Session]:
     """One transaction; joins the caller's session when one is given, so use cases compose."""

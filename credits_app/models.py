@@ -933,3 +933,23 @@ class SimulatedStripeObject(SQLModel, table=True):
     )
     response_status: int = Field(default=200, nullable=False)
     created_at: datetime = _timestamp_column()
+
+
+class AiRequestKey(SQLModel, table=True):
+    """A 2Bot AI request sent with an Idempotency-Key, and the answer it got (ai/request_keys.py):
+    a retry is answered from here instead of asking the model and charging again."""
+
+    __tablename__ = "ai_request_keys"
+    __table_args__ = (
+        Index("uq_ai_request_keys_user_key", "user_id", "idempotency_key", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    idempotency_key: str = Field(max_length=200)
+    request_hash: str = Field(max_length=64)
+    response_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _timestamp_column()
+    answered_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -19,7 +19,6 @@ from credits_app.auth.hourly_caps import enforce_hourly_cap
 from credits_app.billing.packages import PackageInfo, get_active_package
 from credits_app.billing.pricing import Quote, quote
 from credits_app.billing.purchase_keys import (
-    IdempotencyKeyInUse,
     PurchaseKey,
     is_key_claim,
     keyed_purchase,
@@ -28,7 +27,7 @@ from credits_app.billing.purchase_keys import (
 from credits_app.billing.stripe_gateway import stripe_client
 from credits_app.clock import utcnow
 from credits_app.credits.amounts import format_credits
-from credits_app.credits.errors import CreditsError, InvalidArgument
+from credits_app.credits.errors import CreditsError, IdempotencyKeyInUse, InvalidArgument
 from credits_app.credits.owners import WalletOwner
 from credits_app.db import unit_of_work
 from credits_app.models import Purchase

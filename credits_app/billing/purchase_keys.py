@@ -16,24 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from credits_app.credits.drafts import canonical_json
-from credits_app.credits.errors import CreditsError, IdempotencyConflict
+from credits_app.credits.errors import IdempotencyConflict, IdempotencyKeyInUse
 from credits_app.credits.owners import WalletOwner
-from credits_app.db import read_only
+from credits_app.db import read_only, violates
 from credits_app.models import Purchase
 
 KEY_INDEX = "uq_purchases_buyer_idempotency_key"
-
-
-class IdempotencyKeyInUse(CreditsError):
-    """The first request with this key has not been answered yet."""
-
-    code = "idempotency_key_in_use"
-
-    def __init__(self, key: str) -> None:
-        super().__init__(
-            "A request with this idempotency key is still in progress; retry in a moment.",
-            idempotencyKey=key,
-        )
 
 
 @dataclass(frozen=True)
@@ -80,7 +68,4 @@ def keyed_purchase(buyer_user_id: int, key: PurchaseKey) -> Purchase | None:
 
 def is_key_claim(error: IntegrityError) -> bool:
     """The insert failed on `uq_purchases_buyer_idempotency_key`: the buyer's key is taken."""
-    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
-    if constraint is not None:
-        return bool(constraint == KEY_INDEX)
-    return "purchases.idempotency_key" in str(error.orig)  # SQLite names the columns
+    return violates(error, KEY_INDEX, sqlite_columns="purchases.idempotency_key")

@@ -121,6 +121,18 @@ class IdempotencyConflict(CreditsError):
         )
 
 
+class IdempotencyKeyInUse(CreditsError):
+    """The first request with this key has not been answered yet (a copy raced it)."""
+
+    code = "idempotency_key_in_use"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "A request with this idempotency key is still in progress; retry in a moment.",
+            idempotencyKey=key,
+        )
+
+
 def _plain(amount: Decimal) -> str:
     """12.5000 -> '12.5', 40.0000 -> '40' for messages people read."""
     text = f"{amount:f}"

@@ -29,7 +29,7 @@ from credits_app.credits.credit_service import CreditResult, deduct, grant
 from credits_app.credits.drafts import DEFAULT_PRIORITY, NewLot
 from credits_app.credits.errors import CreditsError, IdempotencyConflict, InvalidArgument
 from credits_app.credits.wallet_service import WalletOwner, entries, wallets
-from credits_app.db import unit_of_work
+from credits_app.db import unit_of_work, violates
 
 SERVICE_KEY_PREFIX = "service:"
 
@@ -113,10 +113,9 @@ def _conflict_in_callers_terms(idempotency_key: str | None) -> IdempotencyConfli
 
 def _is_service_key_claim(error: IntegrityError) -> bool:
     """The insert failed on `uq_ledger_entries_service_key`: another wallet has the key."""
-    constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
-    if constraint is not None:
-        return bool(constraint == "uq_ledger_entries_service_key")
-    return "ledger_entries.idempotency_key" in str(error.orig)  # SQLite names the column
+    return violates(
+        error, "uq_ledger_entries_service_key", sqlite_columns="ledger_entries.idempotency_key"
+    )
 
 
 def _refuse_key_of_another_wallet(db: Session, owner: WalletOwner, key: str, *, lock: bool) -> None:

@@ -6,6 +6,10 @@ bad input) and a provider that fails before the first piece are ordinary JSON er
 provider failing mid-way sends `data: {"error": {...}}` before the final event, which charges
 what was produced. A client that disconnects cancels the upstream request and pays for the
 tokens produced until then (never more than the hold).
+
+An `Idempotency-Key` makes a turn retry-safe: its retries get the first answer and are charged
+nothing more (`api/ai_replay.py`). A streamed turn cannot be replayed as it was streamed, so a
+key with `"stream": true` is a 400 `invalid_argument`.
 """
 
 from contextlib import AsyncExitStack
@@ -17,11 +21,13 @@ from pydantic import Field
 from credits_app.ai.chat import ChatResult, chat
 from credits_app.ai.chat_stream import ChatStream, chat_stream
 from credits_app.ai.providers import ChatMessage, ProviderError
-from credits_app.api.deps import CurrentUser
+from credits_app.api.ai_replay import answer_once
+from credits_app.api.deps import CurrentUser, IdempotencyKey
 from credits_app.api.encoding import respond
 from credits_app.api.event_stream import EventStreamResponse, sse_event
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import Body, Credits
+from credits_app.credits.errors import InvalidArgument
 
 router = api_router("2bot-ai")
 
@@ -84,12 +90,23 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/2bot-ai/chat", response_model=ChatOut, responses=STREAM_DOC)
-async def chat_turn(body: ChatIn, user: CurrentUser) -> Response:
+async def chat_turn(
+    body: ChatIn, user: CurrentUser, idempotency_key: IdempotencyKey = None
+) -> Response:
     """Hold the worst-case cost, ask the model, charge the reported usage; 402 when short."""
     messages = [ChatMessage(m.role, m.content) for m in body.messages]
     if not body.stream:
-        result = await chat(user.id, messages, model=body.model, org_id=body.org_id)
-        return respond(ChatOut.of(result))
+
+        async def produce() -> Response:
+            result = await chat(user.id, messages, model=body.model, org_id=body.org_id)
+            return respond(ChatOut.of(result))
+
+        return await answer_once(user.id, idempotency_key, "chat", body.model_dump(), produce)
+    if idempotency_key is not None:
+        raise InvalidArgument(
+            "A streamed turn cannot be replayed: send it without stream to use an Idempotency-Key.",
+            field="stream",
+        )
     stack = AsyncExitStack()
     stream = await stack.enter_async_context(
         chat_stream(user.id, messages, model=body.model, org_id=body.org_id)

@@ -4,9 +4,12 @@ Thin doors onto `credits_app.ai.media`: the price is held before the provider is
 settled after, 402 when short, 429 above the per-user cap, 502 (nothing charged) when the
 provider fails. The STT upload is read here with a byte limit (413 past it) and parsed as
 multipart; the audio's duration is measured by the service, never taken from the client.
+With an `Idempotency-Key` a retry gets the first answer back and is charged nothing more
+(`api/ai_replay.py`).
 """
 
 import base64
+import hashlib
 from collections.abc import AsyncGenerator
 from typing import Any, Literal
 
@@ -26,7 +29,8 @@ from credits_app.ai.media import (
     speech_to_text,
     text_to_speech,
 )
-from credits_app.api.deps import CurrentUser
+from credits_app.api.ai_replay import answer_once
+from credits_app.api.deps import CurrentUser, IdempotencyKey
 from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import Body, Credits
@@ -81,35 +85,52 @@ class TranscriptOut(Body):
 
 
 @router.post("/2bot-ai/image", response_model=ImagesOut)
-async def image(body: ImageIn, user: CurrentUser) -> Response:
+async def image(
+    body: ImageIn, user: CurrentUser, idempotency_key: IdempotencyKey = None
+) -> Response:
     """Images from the prompt, priced by size and quality per image times n."""
-    result = await generate_image(
-        user.id, body.prompt, size=body.size, quality=body.quality, count=body.n, org_id=body.org_id
-    )
-    return respond(
-        ImagesOut(
-            images=[ImageOut(b64_json=base64.b64encode(png).decode()) for png in result.images],
-            credits_used=result.credits_used,
-            new_balance=result.new_balance,
+
+    async def produce() -> Response:
+        result = await generate_image(
+            user.id,
+            body.prompt,
+            size=body.size,
+            quality=body.quality,
+            count=body.n,
+            org_id=body.org_id,
         )
-    )
+        images = [ImageOut(b64_json=base64.b64encode(png).decode()) for png in result.images]
+        return respond(
+            ImagesOut(
+                images=images, credits_used=result.credits_used, new_balance=result.new_balance
+            )
+        )
+
+    return await answer_once(user.id, idempotency_key, "image", body.model_dump(), produce)
 
 
 @router.post("/2bot-ai/tts", response_model=SpeechOut)
-async def tts(body: SpeechIn, user: CurrentUser) -> Response:
+async def tts(
+    body: SpeechIn, user: CurrentUser, idempotency_key: IdempotencyKey = None
+) -> Response:
     """The text read aloud, priced per 1,000 characters."""
-    result = await text_to_speech(user.id, body.text, voice=body.voice, org_id=body.org_id)
-    return respond(
-        SpeechOut(
-            audio=AudioOut(
-                content_type=result.audio.content_type,
-                base64=base64.b64encode(result.audio.data).decode(),
-            ),
-            characters=result.characters,
-            credits_used=result.credits_used,
-            new_balance=result.new_balance,
+
+    async def produce() -> Response:
+        result = await text_to_speech(user.id, body.text, voice=body.voice, org_id=body.org_id)
+        audio = AudioOut(
+            content_type=result.audio.content_type,
+            base64=base64.b64encode(result.audio.data).decode(),
         )
-    )
+        return respond(
+            SpeechOut(
+                audio=audio,
+                characters=result.characters,
+                credits_used=result.credits_used,
+                new_balance=result.new_balance,
+            )
+        )
+
+    return await answer_once(user.id, idempotency_key, "tts", body.model_dump(), produce)
 
 
 UPLOAD_DOC: dict[str, Any] = {
@@ -132,25 +153,29 @@ UPLOAD_DOC: dict[str, Any] = {
 
 
 @router.post("/2bot-ai/stt", response_model=TranscriptOut, openapi_extra=UPLOAD_DOC)
-async def stt(request: Request, user: CurrentUser) -> Response:
+async def stt(
+    request: Request, user: CurrentUser, idempotency_key: IdempotencyKey = None
+) -> Response:
     """The transcript of an uploaded recording, priced per minute the server measured."""
     upload, org_id = await _read_upload(request)
     data = await upload.read()
-    result = await speech_to_text(
-        user.id,
-        data,
-        filename=upload.filename or "audio",
-        content_type=upload.content_type or "",
-        org_id=org_id,
-    )
-    return respond(
-        TranscriptOut(
-            text=result.text,
-            duration_seconds=result.duration_seconds,
-            credits_used=result.credits_used,
-            new_balance=result.new_balance,
+    filename, content_type = upload.filename or "audio", upload.content_type or ""
+
+    async def produce() -> Response:
+        result = await speech_to_text(
+            user.id, data, filename=filename, content_type=content_type, org_id=org_id
         )
-    )
+        return respond(
+            TranscriptOut(
+                text=result.text,
+                duration_seconds=result.duration_seconds,
+                credits_used=result.credits_used,
+                new_balance=result.new_balance,
+            )
+        )
+
+    asked = [hashlib.sha256(data).hexdigest(), filename, content_type, org_id]
+    return await answer_once(user.id, idempotency_key, "stt", asked, produce)
 
 
 async def _read_upload(request: Request) -> tuple[UploadFile, int | None]:
