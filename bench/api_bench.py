@@ -857,7 +857,7 @@ def running_server(
     env = {"JOBS_WORKER_IN_APP": "true", "LOG_FORMAT": "json"} | environment
     if args.topology == "single":
         with running_app(
-            scratch, logs, serve=True, port=args.port, env=env, cwd=args.app_dir
+            scratch, logs, serve=True, port=args.port, env=env, cwd=args.app_dir, small_pool=False
         ) as app:
             assert app.process is not None
             print(f"serving: {_first_line(app.log_file, 'serving')}", flush=True)
@@ -875,7 +875,9 @@ def running_embedded(
     from deploy import embedded
     from tests.support.app_server import app_environment
 
-    env = app_environment(scratch, APP_BASE_URL=f"http://localhost:{port}", **extra)
+    env = app_environment(  # the production pool, not the test suites' small one
+        scratch, small_pool=False, APP_BASE_URL=f"http://localhost:{port}", **extra
+    )
     shared, processes = embedded.plan(env, logs, port)
     with embedded.running(shared, processes, logs, port, timeout_seconds=300) as started:
         for process in processes[:2]:

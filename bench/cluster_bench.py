@@ -119,6 +119,7 @@ def layout(
     port, ports = free_port(), [free_port() for _ in range(instances)]
     env = app_environment(
         database_url,
+        small_pool=False,  # the production pool, not the test suites' small one
         REDIS_URL=redis_url,
         SERVICE_API_KEY=SERVICE_KEY,
         BACKEND_WORKERS=str(workers),

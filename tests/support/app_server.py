@@ -36,8 +36,12 @@ class RunningApp:
     process: "subprocess.Popen[bytes] | None" = None
 
 
-def app_environment(database_url: str, **extra: str) -> dict[str, str]:
-    """The offline recipe from DESIGN §6 plus the test database."""
+def app_environment(database_url: str, *, small_pool: bool = True, **extra: str) -> dict[str, str]:
+    """The offline recipe from DESIGN §6 plus the test database. A suite runs several app
+    servers on one Postgres (max_connections 100), so by default each keeps only 4 connections
+    open after a burst instead of its whole share; benchmarks pass `small_pool=False` to
+    measure the production default."""
+    pool = {"DB_POOL_IDLE": "4"} if small_pool else {}
     return (
         os.environ
         | {
@@ -50,6 +54,7 @@ def app_environment(database_url: str, **extra: str) -> dict[str, str]:
             # Tests run workers themselves; an app's embedded one would take their jobs.
             "JOBS_WORKER_IN_APP": "false",
         }
+        | pool
         | extra
     )
 
@@ -78,12 +83,14 @@ def running_app(
     port: int | None = None,
     serve: bool = False,
     cwd: Path | None = None,
+    small_pool: bool = True,
 ) -> Iterator[RunningApp]:
     """Serve the production app on one free port (or `port`) until the block ends.
 
     Pass `port` when the app must know its own URL up front (APP_BASE_URL for Checkout).
     `serve=True` starts it the way a cluster instance starts (`python -m credits_app serve`:
     Granian directly, workers from the connection budget) instead of `reflex run`.
+    `small_pool` as in `app_environment`.
     """
     port = port or free_port()
     log_file = log_dir / "reflex.log"
@@ -98,7 +105,9 @@ def running_app(
             cwd=cwd or PROJECT_ROOT,  # another checkout: benchmarks compare versions
             # The app's own URL is its CORS origin and its Checkout return address.
             env=app_environment(
-                database_url, **({"APP_BASE_URL": f"http://localhost:{port}"} | dict(env or {}))
+                database_url,
+                small_pool=small_pool,
+                **({"APP_BASE_URL": f"http://localhost:{port}"} | dict(env or {})),
             ),
             stdout=log,
             stderr=subprocess.STDOUT,
