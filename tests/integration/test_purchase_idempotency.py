@@ -9,12 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-from sqlmodel import col, select
 
-from credits_app.db import unit_of_work
-from credits_app.models import Purchase
 from tests.support.api_client import ApiClient, ApiUser, assert_error
 from tests.support.fake_stripe_server import FakeStripeServer
+from tests.support.stripe_events import purchases_of
 
 SESSIONS = "/v1/checkout/sessions"
 
@@ -24,12 +22,6 @@ def buy(
 ) -> httpx.Response:
     headers = dict(user.headers) | ({"Idempotency-Key": key} if key is not None else {})
     return api.http.post(path or "/api/credits/purchase", json=body, headers=headers)
-
-
-def purchases_of(user: ApiUser) -> list[Purchase]:
-    with unit_of_work() as db:
-        query = select(Purchase).where(col(Purchase.buyer_user_id) == user.id)
-        return list(db.exec(query.order_by(col(Purchase.id))).all())
 
 
 def test_a_replayed_key_answers_the_same_checkout_session_and_opens_nothing_new(

@@ -15,16 +15,10 @@ from credits_app.models import Purchase, SimulatedCheckoutSession
 from tests.support.api_client import ApiClient, ApiUser, assert_error
 from tests.support.app_server import RunningApp
 from tests.support.fake_stripe_server import FAKE_STRIPE_KEY, FakeStripeServer
-from tests.support.stripe_events import UNITS_PER_CREDIT, entry_types, purchase_for
+from tests.support.stripe_events import UNITS_PER_CREDIT, entry_types, purchase_for, purchases_of
 from tests.support.wallets import ledger_totals
 
 SESSIONS = "/v1/checkout/sessions"
-
-
-def purchases_of(user: ApiUser) -> list[Purchase]:
-    with unit_of_work() as db:
-        query = select(Purchase).where(col(Purchase.buyer_user_id) == user.id)
-        return list(db.exec(query.order_by(col(Purchase.id))).all())
 
 
 def expected_params(

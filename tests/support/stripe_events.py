@@ -96,6 +96,13 @@ def purchase_for(session_id: str) -> Purchase:
         return purchase
 
 
+def purchases_of(user: ApiUser) -> list[Purchase]:
+    """Every purchase the user opened, oldest first."""
+    with unit_of_work() as db:
+        query = select(Purchase).where(col(Purchase.buyer_user_id) == user.id)
+        return list(db.exec(query.order_by(col(Purchase.id))).all())
+
+
 def event_recorded(event_id: str) -> bool:
     with unit_of_work() as db:
         return db.get(StripeEvent, event_id) is not None
