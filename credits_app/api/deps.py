@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BeforeValidator
 
@@ -139,6 +139,12 @@ MemberId = Annotated[
     AsciiInteger,
     Path(alias="userId", ge=1, le=2**31 - 1, description="Member's user id"),
 ]
+Limit = Annotated[
+    int,
+    AsciiInteger,
+    Query(description="Page size, 1 to 100", json_schema_extra={"minimum": 1, "maximum": 100}),
+]
+Cursor = Annotated[str | None, Query(max_length=200, description="nextCursor of the last page")]
 # Every POST that moves credits or money takes one (DESIGN §4b).
 IdempotencyKey = Annotated[
     str | None,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import stripe
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from credits_app.auth.organizations import require_manager
@@ -25,13 +26,15 @@ from credits_app.billing.webhooks import mark_pending_purchase
 from credits_app.clock import utcnow
 from credits_app.credits.amounts import units_to_credits
 from credits_app.credits.categories import OwnerKind
-from credits_app.credits.errors import CreditsError
+from credits_app.credits.errors import CreditsError, InvalidArgument
+from credits_app.credits.history_cursor import decode_cursor, encode_cursor
 from credits_app.credits.owners import WalletOwner
 from credits_app.db import unit_of_work
 from credits_app.models import Purchase, User
 
 CHECKOUT_LIFETIME = timedelta(hours=24)  # Stripe's default Checkout Session expiry
-MAX_LISTED = 100
+MAX_LISTED = 100  # a page at most
+PAGE_SIZE = 50
 PURCHASE_STATUSES = ("pending", "paid", "failed", "expired", "refunded", "disputed")
 
 
@@ -77,20 +80,41 @@ class PurchaseRecord:
         return self.status == "pending" and self.opened_by_viewer
 
 
+@dataclass(frozen=True)
+class PurchasePage:
+    """One page of a wallet's purchases; `next_cursor` continues after its last one."""
+
+    items: list[PurchaseRecord]
+    next_cursor: str | None
+
+
 def list_purchases(
-    viewer_id: int, owner: WalletOwner, *, limit: int = MAX_LISTED
-) -> list[PurchaseRecord]:
-    """The wallet's purchases, newest first (at most `limit`)."""
+    viewer_id: int, owner: WalletOwner, *, limit: int = PAGE_SIZE, cursor: str | None = None
+) -> PurchasePage:
+    """The wallet's purchases, newest first, `limit` (1..MAX_LISTED) at a time."""
+    if not 1 <= limit <= MAX_LISTED:
+        raise InvalidArgument(f"limit must be between 1 and {MAX_LISTED}.")
+    query = (
+        select(Purchase, User.email)
+        .join(User, col(User.id) == col(Purchase.buyer_user_id))
+        .where(col(Purchase.owner_kind) == owner.kind.value, col(Purchase.owner_id) == owner.id)
+    )
+    if cursor is not None:  # keyset: strictly after the last row served, in the same order
+        created_at, purchase_id = decode_cursor(cursor)
+        query = query.where(
+            or_(
+                col(Purchase.created_at) < created_at,
+                and_(col(Purchase.created_at) == created_at, col(Purchase.id) < purchase_id),
+            )
+        )
+    order = (col(Purchase.created_at).desc(), col(Purchase.id).desc())
     with unit_of_work() as db:
         require_billing_access(db, viewer_id, owner)
-        query = (
-            select(Purchase, User.email)
-            .join(User, col(User.id) == col(Purchase.buyer_user_id))
-            .where(col(Purchase.owner_kind) == owner.kind.value, col(Purchase.owner_id) == owner.id)
-            .order_by(col(Purchase.created_at).desc(), col(Purchase.id).desc())
-            .limit(max(1, min(limit, MAX_LISTED)))
-        )
-        return [_record(row, email, viewer_id) for row, email in db.exec(query).all()]
+        rows = db.exec(query.order_by(*order).limit(limit + 1)).all()
+    items = [_record(row, email, viewer_id) for row, email in rows[:limit]]
+    last = rows[limit - 1][0] if len(rows) > limit else None
+    next_cursor = None if last is None else encode_cursor(_aware(last.created_at), last.id or 0)
+    return PurchasePage(items, next_cursor)
 
 
 def get_purchase(viewer_id: int, owner: WalletOwner, purchase_id: int) -> PurchaseRecord:

@@ -1,4 +1,5 @@
-"""Opaque keyset cursors for ledger history: the (created_at, id) of the last row served."""
+"""Opaque keyset cursors: the (created_at, id) of the last row served (ledger history, the
+Billing page's purchases)."""
 
 import base64
 import json

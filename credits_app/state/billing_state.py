@@ -21,6 +21,8 @@ from credits_app.state.billing_presenters import PurchaseRow, pending_rows, purc
 from credits_app.state.service_calls import call_service
 from credits_app.state.wallet_context_state import WalletContextState
 
+PAGE_SIZE = 20  # purchases per "Show more"
+
 
 class BillingState(rx.State):
     """What the Billing page lists for the wallet in context."""
@@ -28,6 +30,8 @@ class BillingState(rx.State):
     purchases: list[PurchaseRow] = []
     loaded: bool = False
     busy_id: int = 0  # the purchase whose resume/abandon is under way
+    has_more: bool = False  # older purchases than those shown
+    _next_cursor: str = ""
 
     @rx.var
     def pending(self) -> list[PurchaseRow]:
@@ -38,6 +42,7 @@ class BillingState(rx.State):
         """Read the purchases (after the wallet context resolved)."""
         self.loaded, self.busy_id = False, 0
         self.purchases = []
+        self._remember_cursor(None)
         context = await self.get_state(WalletContextState)
         owner = context.wallet_owner()
         if owner is None or not context.can_buy:  # org members: the page says whom to ask
@@ -45,13 +50,34 @@ class BillingState(rx.State):
             return None
         auth = await self.get_state(AuthState)
         try:
-            records = await call_service(list_purchases, auth.user_id, owner)
+            page = await call_service(list_purchases, auth.user_id, owner, limit=PAGE_SIZE)
         except CreditsError as error:
             self.loaded = True
             return rx.toast.error(error.message)
-        self.purchases = purchase_rows(records, context.org_id)
+        self.purchases = purchase_rows(page.items, context.org_id)
+        self._remember_cursor(page.next_cursor)
         self.loaded = True
         return None
+
+    @rx.event
+    async def show_more(self) -> rx.event.EventSpec | None:
+        """The next older purchases, below those shown."""
+        context = await self.get_state(WalletContextState)
+        owner, user_id = await self._actor()
+        if owner is None or not user_id or not self._next_cursor:
+            return None
+        try:
+            page = await call_service(
+                list_purchases, user_id, owner, limit=PAGE_SIZE, cursor=self._next_cursor
+            )
+        except CreditsError as error:
+            return rx.toast.error(error.message)
+        self.purchases = [*self.purchases, *purchase_rows(page.items, context.org_id)]
+        self._remember_cursor(page.next_cursor)
+        return None
+
+    def _remember_cursor(self, cursor: str | None) -> None:
+        self._next_cursor, self.has_more = cursor or "", cursor is not None
 
     @rx.event
     async def resume(self, purchase_id: int) -> list[rx.event.EventSpec] | rx.event.EventSpec:

@@ -63,7 +63,12 @@ def _billing() -> rx.Component:
                     on_resume=BillingState.resume,
                     on_abandon=BillingState.abandon,
                 ),
-                purchases_card(BillingState.purchases, BillingState.loaded),
+                purchases_card(
+                    BillingState.purchases,
+                    BillingState.loaded,
+                    BillingState.has_more,
+                    BillingState.show_more,
+                ),
                 spacing=styles.GAP_MEDIUM,
                 width="100%",
             ),

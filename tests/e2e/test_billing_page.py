@@ -7,10 +7,15 @@ simulator), and a checkout left unpaid can be abandoned from there.
 
 import re
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import Engine
 
+from credits_app.clock import utcnow
+from credits_app.db import unit_of_work
+from credits_app.models import Purchase
 from tests.e2e.flows import TIMEOUT_MS, screenshot, sign_in, wait_for_balance
 from tests.support.api_client import ApiClient
 from tests.support.app_server import RunningApp
@@ -105,3 +110,36 @@ def test_a_pending_checkout_is_listed_and_can_be_abandoned(
         "data-status", "expired"
     )
     expect(page.locator("#purchases-table a.purchase-receipt")).to_have_count(0)
+
+
+def test_the_billing_page_shows_purchases_a_page_at_a_time(
+    app: RunningApp, ledger_engine: Engine, api: ApiClient, context: BrowserContext, page: Page
+) -> None:
+    """25 purchases: the first 20, newest first; "Show more" adds the other 5 and goes away."""
+    buyer = api.register(f"many-{uuid.uuid4().hex[:6]}")
+    start = utcnow() - timedelta(days=3)
+    with unit_of_work() as db:
+        for n in range(25):
+            db.add(
+                Purchase(
+                    owner_kind="user",
+                    owner_id=buyer.id,
+                    buyer_user_id=buyer.id,
+                    package_id="starter",
+                    credits=1_000_0000 + n * 10_000,
+                    price_minor=1000,
+                    currency="usd",
+                    status="expired",
+                    created_at=start + timedelta(minutes=n),
+                )
+            )
+    sign_in(context, app.base_url, buyer.email)
+    page.goto(f"{app.base_url}/billing")
+
+    rows = page.locator("#purchases-table .purchase-row")
+    expect(rows).to_have_count(20, timeout=TIMEOUT_MS)
+    expect(rows.first).to_contain_text("1,024")  # the newest: 1,000 + 24 credits
+    page.locator("#purchases-show-more").click()
+    expect(rows).to_have_count(25, timeout=TIMEOUT_MS)
+    expect(rows.last).to_contain_text("1,000")  # the oldest
+    expect(page.locator("#purchases-show-more")).to_have_count(0)

@@ -222,3 +222,48 @@ def test_purchases_are_listed_newest_first(api: ApiClient) -> None:
             select(Purchase.id).where(col(Purchase.stripe_session_id).in_(sessions))
         ).all()
     assert [item["id"] for item in purchases(api, buyer)] == sorted(ids, reverse=True)
+
+
+def test_purchases_page_by_cursor_with_nothing_repeated_or_skipped(api: ApiClient) -> None:
+    """Two purchases share a created_at (the keyset's tie-break is the id); 7 at limit 3 is
+    pages of 3, 3 and 1, the last without a nextCursor."""
+    buyer = api.register("pages")
+    sessions = [start(api, buyer, {"credits": 100 + n}) for n in range(7)]
+    with unit_of_work() as db:
+        rows = db.exec(select(Purchase).where(col(Purchase.stripe_session_id).in_(sessions))).all()
+        same_moment = utcnow() - timedelta(minutes=5)
+        for row in rows[2:4]:
+            row.created_at = same_moment
+            db.add(row)
+    seen: list[int] = []
+    cursor: str | None = None
+    sizes = []
+    while True:
+        params = {"limit": "3"} | ({"cursor": cursor} if cursor else {})
+        response = api.http.get("/api/credits/purchases", params=params, headers=buyer.headers)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        sizes.append(len(page["items"]))
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+    assert sizes == [3, 3, 1]
+    assert sorted(seen) == sorted(r.id for r in rows) and len(set(seen)) == 7
+    assert seen == [item["id"] for item in purchases(api, buyer)]  # one page: the same order
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"limit": "0"}, "invalid_argument"),
+        ({"limit": "101"}, "invalid_argument"),
+        ({"cursor": "not-a-cursor"}, "invalid_cursor"),
+    ],
+)
+def test_a_bad_purchases_limit_or_cursor_is_400(
+    api: ApiClient, params: dict[str, str], code: str
+) -> None:
+    buyer = api.register("badpage")
+    response = api.http.get("/api/credits/purchases", params=params, headers=buyer.headers)
+    assert_error(response, 400, code)

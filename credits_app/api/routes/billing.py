@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Path, Response
 from fastapi.responses import RedirectResponse
 
-from credits_app.api.deps import AsciiInteger, CurrentUser, OrgManager
+from credits_app.api.deps import AsciiInteger, CurrentUser, Cursor, Limit, OrgManager
 from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import Body, Credits
@@ -77,6 +77,7 @@ class PurchaseItemOut(Body):
 
 class PurchaseListOut(Body):
     items: list[PurchaseItemOut]
+    next_cursor: str | None
 
 
 class ResumeOut(Body):
@@ -84,15 +85,15 @@ class ResumeOut(Body):
 
 
 @router.get("/credits/purchases", response_model=PurchaseListOut)
-def personal_purchases(user: CurrentUser) -> Response:
-    """My personal wallet's purchases, newest first."""
-    return _list(user.id, WalletOwner.user(user.id))
+def personal_purchases(user: CurrentUser, limit: Limit = 50, cursor: Cursor = None) -> Response:
+    """My personal wallet's purchases, newest first, paged by an opaque cursor."""
+    return _list(user.id, WalletOwner.user(user.id), limit, cursor)
 
 
 @router.get("/orgs/{orgId}/credits/purchases", response_model=PurchaseListOut)
-def org_purchases(access: OrgManager) -> Response:
-    """The organization's purchases (owners and admins)."""
-    return _list(access.user.id, WalletOwner.org(access.org_id))
+def org_purchases(access: OrgManager, limit: Limit = 50, cursor: Cursor = None) -> Response:
+    """The organization's purchases (owners and admins), newest first, paged."""
+    return _list(access.user.id, WalletOwner.org(access.org_id), limit, cursor)
 
 
 @router.get(
@@ -143,9 +144,10 @@ def org_abandon(purchase_id: PurchaseId, access: OrgManager) -> Response:
     return Response(status_code=204)
 
 
-def _list(viewer_id: int, owner: WalletOwner) -> Response:
-    items = [PurchaseItemOut.of(record) for record in list_purchases(viewer_id, owner)]
-    return respond(PurchaseListOut(items=items))
+def _list(viewer_id: int, owner: WalletOwner, limit: int, cursor: str | None) -> Response:
+    page = list_purchases(viewer_id, owner, limit=limit, cursor=cursor)
+    items = [PurchaseItemOut.of(record) for record in page.items]
+    return respond(PurchaseListOut(items=items, next_cursor=page.next_cursor))
 
 
 def _receipt(viewer_id: int, owner: WalletOwner, purchase_id: int) -> Response:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from credits_app.api.deps import AsciiInteger, CurrentUser, OrgManager, OrgMember
+from credits_app.api.deps import AsciiInteger, CurrentUser, Cursor, Limit, OrgManager, OrgMember
 from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import (
@@ -45,12 +45,6 @@ Category = Annotated[
         json_schema_extra={"enum": [c.value for c in CreditUsageCategory]},
     ),
 ]
-Limit = Annotated[
-    int,
-    AsciiInteger,
-    Query(description="Page size, 1 to 100", json_schema_extra={"minimum": 1, "maximum": 100}),
-]
-Cursor = Annotated[str | None, Query(max_length=200, description="nextCursor of the last page")]
 Days = Annotated[
     int,
     AsciiInteger,

@@ -17,34 +17,32 @@ from credits_app.components.local_time import local_time
 Handler = Callable[..., Any]
 
 
-def purchases_card(rows: rx.Var[list[Any]], loaded: rx.Var[bool]) -> rx.Component:
-    """Every purchase of the wallet, newest first."""
+def purchases_card(
+    rows: rx.Var[list[Any]],
+    loaded: rx.Var[bool],
+    has_more: rx.Var[bool],
+    on_show_more: Handler,
+) -> rx.Component:
+    """Every purchase of the wallet, newest first, a page at a time ("Show more")."""
     return card(
         card_header("Purchases", "Every purchase of this wallet, with its receipt once paid."),
         rx.cond(
             loaded,
             rx.cond(
                 rx.Var.create(rows).length() > 0,  # type: ignore[attr-defined]
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                *[
-                                    rx.table.column_header_cell(label)
-                                    for label in ("Date", "Item", "Credits", "Amount", "Status")
-                                ],
-                                rx.table.column_header_cell(rx.el.span("Receipt")),
-                            )
+                rx.vstack(
+                    _purchases_table(rows),
+                    rx.cond(
+                        has_more,
+                        rx.button(
+                            "Show more purchases",
+                            on_click=on_show_more,
+                            variant="soft",
+                            id="purchases-show-more",
                         ),
-                        rx.table.body(rx.foreach(rows, _purchase_row)),
-                        variant="ghost",
-                        size="2",
-                        width="100%",
-                        min_width="640px",
                     ),
-                    overflow_x="auto",
+                    spacing="3",
                     width="100%",
-                    id="purchases-table",
                 ),
                 empty_state(
                     "receipt",
@@ -55,6 +53,30 @@ def purchases_card(rows: rx.Var[list[Any]], loaded: rx.Var[bool]) -> rx.Componen
             rx.skeleton(rx.box(height="120px", width="100%"), loading=True),
         ),
         id="purchases-card",
+    )
+
+
+def _purchases_table(rows: rx.Var[list[Any]]) -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(
+                rx.table.row(
+                    *[
+                        rx.table.column_header_cell(label)
+                        for label in ("Date", "Item", "Credits", "Amount", "Status")
+                    ],
+                    rx.table.column_header_cell(rx.el.span("Receipt")),
+                )
+            ),
+            rx.table.body(rx.foreach(rows, _purchase_row)),
+            variant="ghost",
+            size="2",
+            width="100%",
+            min_width="640px",
+        ),
+        overflow_x="auto",
+        width="100%",
+        id="purchases-table",
     )
 
 
