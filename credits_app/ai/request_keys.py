@@ -6,7 +6,6 @@ that races the first one is a 409 `idempotency_key_in_use`. A request that fails
 provider down, bad input) charged nothing and gives its key back, so a retry runs again.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import delete, update
@@ -14,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from credits_app.clock import utcnow
-from credits_app.credits.drafts import canonical_json
+from credits_app.credits.drafts import request_fingerprint
 from credits_app.credits.errors import IdempotencyConflict, IdempotencyKeyInUse
 from credits_app.db import read_only, unit_of_work, violates
 from credits_app.models import AiRequestKey
@@ -45,8 +44,7 @@ def request_key(
     JSON-able form, so the same key on another feature or input is told apart."""
     if idempotency_key is None:
         return None
-    digest = hashlib.sha256(canonical_json([feature, request]).encode()).hexdigest()
-    return RequestKey(user_id, idempotency_key, digest)
+    return RequestKey(user_id, idempotency_key, request_fingerprint([feature, request]))
 
 
 def claim(key: RequestKey) -> Claim | str:

@@ -9,13 +9,12 @@ keeps no key for a request it could not serve). While the first request is still
 Stripe, a second one gets a 409 `idempotency_key_in_use` and can retry a moment later.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from credits_app.credits.drafts import canonical_json
+from credits_app.credits.drafts import request_fingerprint
 from credits_app.credits.errors import IdempotencyConflict, IdempotencyKeyInUse
 from credits_app.credits.owners import WalletOwner
 from credits_app.db import read_only, violates
@@ -40,8 +39,7 @@ def purchase_key(
     if idempotency_key is None:
         return None
     asked = [owner.kind.value, owner.id, package_id, None if credits is None else str(credits)]
-    digest = hashlib.sha256(canonical_json(asked).encode()).hexdigest()
-    return PurchaseKey(idempotency_key, digest)
+    return PurchaseKey(idempotency_key, request_fingerprint(asked))
 
 
 def keyed_purchase(buyer_user_id: int, key: PurchaseKey) -> Purchase | None:

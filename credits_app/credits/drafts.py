@@ -146,7 +146,13 @@ class EntryDraft:
             request["lots"] = [lot.fingerprint() for lot in self.lots]
         if self.returns:
             request["returns"] = [[back.lot_id, back.units] for back in self.returns]
-        return hashlib.sha256(canonical_json(request).encode()).hexdigest()
+        return request_fingerprint(request)
+
+
+def request_fingerprint(value: Any) -> str:
+    """SHA-256 of the canonical JSON of what a request asked for: the one form every
+    idempotency key's request is compared in (same key, other fingerprint: 409)."""
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()
 
 
 def canonical_json(value: Any) -> str:

@@ -19,7 +19,6 @@ The month's spend counter goes down by what is refunded while the spend's month 
 in the refund's own balance move (`EntryDraft.unspend`, applied by `apply_move`).
 """
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,7 +42,7 @@ from credits_app.credits.drafts import (
     MAX_DESCRIPTION_LENGTH,
     LotReturn,
     NewLot,
-    canonical_json,
+    request_fingerprint,
 )
 from credits_app.credits.errors import (
     BalanceLimitExceeded,
@@ -418,4 +417,4 @@ def _description(entry_id: int, reason: str) -> str:
 
 
 def _request_hash(entry_id: int, requested: int | None, reason: str) -> str:
-    return hashlib.sha256(canonical_json([entry_id, requested, reason]).encode()).hexdigest()
+    return request_fingerprint([entry_id, requested, reason])

@@ -15,7 +15,6 @@ An operator (the CLI, `actor=None`) may move between any two wallets; the entrie
 Transfers are not usage: they never count toward the monthly spend limit.
 """
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -35,7 +34,7 @@ from credits_app.credits.categories import (
     OwnerKind,
     TransactionType,
 )
-from credits_app.credits.drafts import NewLot, canonical_json
+from credits_app.credits.drafts import NewLot, request_fingerprint
 from credits_app.credits.errors import (
     BalanceLimitExceeded,
     CreditsError,
@@ -379,4 +378,4 @@ def _clean_note(note: str | None) -> str | None:
 
 def _request_hash(source: WalletOwner, to: Recipient, units: int, note: str | None) -> str:
     request = [source.kind.value, source.id, to.fingerprint(), units, note]
-    return hashlib.sha256(canonical_json(request).encode()).hexdigest()
+    return request_fingerprint(request)

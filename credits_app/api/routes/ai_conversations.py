@@ -13,7 +13,7 @@ from fastapi import Path, Query, Response
 
 from credits_app.ai import conversations
 from credits_app.ai.conversations import Conversation, ConversationPage, StoredMessage
-from credits_app.api.deps import AsciiInteger, CurrentUser
+from credits_app.api.deps import AsciiInteger, CurrentUser, Cursor, Limit
 from credits_app.api.encoding import respond
 from credits_app.api.responses import api_router
 from credits_app.api.schemas import Body, Credits, WalletRef
@@ -21,12 +21,6 @@ from credits_app.credits.owners import WalletOwner
 
 router = api_router("2bot-ai")
 
-Limit = Annotated[
-    int,
-    AsciiInteger,
-    Query(description="Page size, 1 to 100", json_schema_extra={"minimum": 1, "maximum": 100}),
-]
-Cursor = Annotated[str | None, Query(max_length=200, description="nextCursor of the last page")]
 OrgIdQuery = Annotated[
     int | None,
     AsciiInteger,

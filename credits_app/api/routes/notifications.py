@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Path, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from credits_app.api.deps import AsciiInteger, CurrentUser
+from credits_app.api.deps import AsciiInteger, CurrentUser, Limit
 from credits_app.api.encoding import respond
 from credits_app.api.notification_schemas import (
     EmailSettingsIn,
@@ -17,11 +17,7 @@ from credits_app.notifications import email, inbox
 
 router = api_router("notifications")
 
-Limit = Annotated[
-    int,
-    AsciiInteger,
-    Query(description="Page size, 1 to 100", json_schema_extra={"minimum": 1, "maximum": 100}),
-]
+# The inbox's cursors are shorter than the history's (deps.Cursor), and so is its bound.
 Cursor = Annotated[str | None, Query(max_length=40, description="nextCursor of the last page")]
 NotificationId = Annotated[int, AsciiInteger, Path(alias="notificationId", ge=1, le=2**63 - 1)]
 
